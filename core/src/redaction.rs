@@ -1,0 +1,254 @@
+//! The redaction policy: keep registered and authorization claims, drop everything else (listing
+//! the dropped names), with per-claim `keep`/`hash`/`mask`/`drop` overrides. Every value is size-
+//! capped, so an attacker-controlled claim cannot bloat or forge a log line.
+
+use crate::config::RedactionConfig;
+use crate::errors::ConfigError;
+use crate::fingerprint::Fingerprinter;
+use crate::record::{Canonical, ClaimsInfo};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Claims kept verbatim by default.
+pub const DEFAULT_KEEP: [&str; 13] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "azp",
+    "client_id",
+    "scope",
+    "scp",
+    "roles",
+    "groups",
+];
+/// Longest string kept (in characters); longer strings end in `…`.
+pub const MAX_STRING_CHARS: usize = 256;
+/// Most array items kept; the rest are summarised as `"…(+N)"`.
+pub const MAX_ARRAY_ITEMS: usize = 32;
+/// Most object members kept per object.
+pub const MAX_OBJECT_MEMBERS: usize = 32;
+/// Deepest nesting kept inside a claim value.
+pub const MAX_VALUE_DEPTH: usize = 4;
+/// Most claims kept, and most dropped names listed.
+pub const MAX_CLAIMS: usize = 64;
+/// Longest claim name written (in characters).
+pub const MAX_NAME_CHARS: usize = 64;
+/// What a masked value becomes.
+pub const MASK: &str = "***";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Treatment {
+    Keep,
+    Hash,
+    Mask,
+    Drop,
+}
+
+/// A compiled redaction policy.
+#[derive(Clone)]
+pub(crate) struct Redactor {
+    overrides: HashMap<String, Treatment>,
+    digest: Fingerprinter,
+}
+
+impl Redactor {
+    pub(crate) fn new(cfg: &RedactionConfig, digest: Fingerprinter) -> Result<Self, ConfigError> {
+        let mut overrides = HashMap::new();
+        let lists = [
+            ("keep", &cfg.keep, Treatment::Keep),
+            ("hash", &cfg.hash, Treatment::Hash),
+            ("mask", &cfg.mask, Treatment::Mask),
+            ("drop", &cfg.drop, Treatment::Drop),
+        ];
+        for (list, names, t) in lists {
+            for name in names {
+                if name.is_empty() {
+                    return Err(ConfigError::new(
+                        format!("redaction.{list}"),
+                        "claim names cannot be empty",
+                    ));
+                }
+                if overrides
+                    .insert(name.clone(), t)
+                    .is_some_and(|prev| prev != t)
+                    || overrides.len() > 1000
+                {
+                    return Err(ConfigError::new(
+                        format!("redaction.{list}"),
+                        format!("claim `{name}` appears in more than one list"),
+                    ));
+                }
+            }
+        }
+        Ok(Self { overrides, digest })
+    }
+
+    fn treatment(&self, name: &str) -> Treatment {
+        match self.overrides.get(name) {
+            Some(t) => *t,
+            None if DEFAULT_KEEP.contains(&name) => Treatment::Keep,
+            None => Treatment::Drop,
+        }
+    }
+
+    /// The claims section of a record.
+    pub(crate) fn redact(&self, claims: &Map<String, Value>) -> ClaimsInfo {
+        let mut values = BTreeMap::new();
+        let mut dropped = Vec::new();
+        for (name, v) in claims {
+            match self.apply(name, v) {
+                Some(v) if values.len() < MAX_CLAIMS => {
+                    values.insert(cap_str(name, MAX_NAME_CHARS), v);
+                }
+                _ => dropped.push(cap_str(name, MAX_NAME_CHARS)),
+            }
+        }
+        dropped.sort_unstable();
+        dropped.dedup();
+        if dropped.len() > MAX_CLAIMS {
+            let more = dropped.len() - MAX_CLAIMS;
+            dropped.truncate(MAX_CLAIMS);
+            dropped.push(format!("…(+{more})"));
+        }
+        ClaimsInfo { values, dropped }
+    }
+
+    /// One claim under the policy: `None` when dropped.
+    pub(crate) fn apply(&self, name: &str, v: &Value) -> Option<Value> {
+        match self.treatment(name) {
+            Treatment::Keep => Some(cap_value(v, MAX_VALUE_DEPTH)),
+            Treatment::Mask => Some(Value::String(MASK.to_string())),
+            Treatment::Drop => None,
+            Treatment::Hash => {
+                // Strings are hashed as their UTF-8 bytes, so an operator can compute the digest
+                // of a known value (an email) and search for it; other values as canonical JSON.
+                let digest = match v {
+                    Value::String(s) => self.digest.fingerprint(s.as_bytes()),
+                    other => self.digest.fingerprint(
+                        serde_json::to_string(&Canonical(other))
+                            .unwrap_or_default()
+                            .as_bytes(),
+                    ),
+                };
+                Some(Value::String(digest))
+            }
+        }
+    }
+}
+
+/// Truncates to `max` characters, marking the cut with `…`.
+pub(crate) fn cap_str(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+fn cap_value(v: &Value, depth: usize) -> Value {
+    match v {
+        Value::String(s) => Value::String(cap_str(s, MAX_STRING_CHARS)),
+        Value::Array(_) | Value::Object(_) if depth == 0 => Value::String("…".to_string()),
+        Value::Array(items) => {
+            let mut out: Vec<Value> = items
+                .iter()
+                .take(MAX_ARRAY_ITEMS)
+                .map(|x| cap_value(x, depth - 1))
+                .collect();
+            if items.len() > MAX_ARRAY_ITEMS {
+                out.push(Value::String(format!(
+                    "…(+{})",
+                    items.len() - MAX_ARRAY_ITEMS
+                )));
+            }
+            Value::Array(out)
+        }
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_unstable();
+            let mut out = Map::new();
+            for k in keys.iter().take(MAX_OBJECT_MEMBERS) {
+                out.insert(
+                    cap_str(k, MAX_NAME_CHARS),
+                    cap_value(&m[k.as_str()], depth - 1),
+                );
+            }
+            if keys.len() > MAX_OBJECT_MEMBERS {
+                out.insert(
+                    "…".to_string(),
+                    Value::String(format!("+{}", keys.len() - MAX_OBJECT_MEMBERS)),
+                );
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn redactor(cfg: RedactionConfig) -> Redactor {
+        Redactor::new(&cfg, Fingerprinter::new(Some(b"fingerprint-key"))).unwrap()
+    }
+
+    #[test]
+    fn default_keeps_registered_and_drops_personal_data() {
+        let claims = json!({"sub": "u1", "email": "a@b.c", "name": "Ann", "scope": "read"});
+        let info = redactor(RedactionConfig::default()).redact(claims.as_object().unwrap());
+        assert_eq!(info.values.keys().collect::<Vec<_>>(), ["scope", "sub"]);
+        assert_eq!(info.dropped, ["email", "name"]);
+    }
+
+    #[test]
+    fn overrides_apply_and_conflicts_are_errors() {
+        let cfg = RedactionConfig {
+            keep: vec!["tenant".into()],
+            hash: vec!["email".into()],
+            mask: vec!["name".into()],
+            drop: vec!["sub".into()],
+        };
+        let claims = json!({"sub": "u1", "email": "a@b.c", "name": "Ann", "tenant": "t9"});
+        let info = redactor(cfg).redact(claims.as_object().unwrap());
+        assert!(
+            info.values["email"]
+                .as_str()
+                .unwrap()
+                .starts_with("hmac-sha256:")
+        );
+        assert_eq!(info.values["name"], "***");
+        assert_eq!(info.values["tenant"], "t9");
+        assert_eq!(info.dropped, ["sub"]);
+        let clash = RedactionConfig {
+            keep: vec!["x".into()],
+            drop: vec!["x".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            Redactor::new(&clash, Fingerprinter::new(None))
+                .err()
+                .unwrap()
+                .option,
+            "redaction.drop"
+        );
+    }
+
+    #[test]
+    fn caps_sizes() {
+        let long = "x".repeat(10_000);
+        let claims = json!({"sub": long, "roles": (0..100).collect::<Vec<_>>()});
+        let info = redactor(RedactionConfig::default()).redact(claims.as_object().unwrap());
+        assert_eq!(
+            info.values["sub"].as_str().unwrap().chars().count(),
+            MAX_STRING_CHARS + 1
+        );
+        let roles = info.values["roles"].as_array().unwrap();
+        assert_eq!(roles.len(), MAX_ARRAY_ITEMS + 1);
+        assert_eq!(roles[MAX_ARRAY_ITEMS], "…(+68)");
+    }
+}
