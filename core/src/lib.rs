@@ -35,6 +35,7 @@ pub mod context;
 mod crypto;
 pub mod errors;
 pub mod fingerprint;
+pub mod http;
 mod json;
 mod keys;
 pub mod lifecycle;

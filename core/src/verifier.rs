@@ -233,6 +233,35 @@ impl Verifier {
         self.verify_inner(token.as_ref(), ctx, Some(need))
     }
 
+    /// Verifies the credential of an HTTP `Authorization` header (see [`crate::http`]): no header
+    /// or another scheme is `missing_token`; `Bearer` without a valid token is `malformed`.
+    pub fn verify_authorization(
+        &self,
+        authorization: Option<&str>,
+        ctx: &RequestContext,
+        need: Option<&AuthzRequirement>,
+    ) -> Verification {
+        use crate::http::{Credential, bearer_credential};
+        let start = Instant::now();
+        let (kind, detail) = match bearer_credential(authorization) {
+            Credential::Bearer(token) => return self.verify_inner(token.as_bytes(), ctx, need),
+            Credential::Missing if authorization.is_some() => (
+                FailureKind::MissingToken,
+                "Authorization header is not a Bearer credential",
+            ),
+            Credential::Missing => (FailureKind::MissingToken, "no Authorization header"),
+            Credential::Malformed => (
+                FailureKind::Malformed,
+                "Authorization header is not `Bearer <token>`",
+            ),
+        };
+        let p = Presented {
+            size: authorization.map_or(0, str::len),
+            ..Presented::default()
+        };
+        self.reject_early(start, ctx, p, Check::new(kind, detail))
+    }
+
     fn verify_inner(
         &self,
         token: &[u8],
