@@ -11,6 +11,25 @@ pub trait AuditSink: Send + Sync {
     /// verification outcome only when fail-closed auditing is configured.
     fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError>;
 
+    /// Receives several records at once, in order. The background thread of [`NonBlocking`] hands
+    /// over everything it drained in one call, so a sink that can write a batch in one operation
+    /// ([`JsonLinesSink`]: one `write` per batch) should override this. The default calls
+    /// [`record`](Self::record) for each record and reports how many failed.
+    fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+        let mut first: Option<SinkError> = None;
+        let mut failed = 0;
+        for record in records {
+            if let Err(e) = self.record(record) {
+                failed += 1;
+                first.get_or_insert(e);
+            }
+        }
+        match first {
+            None => Ok(()),
+            Some(error) => Err(BatchError { failed, error }),
+        }
+    }
+
     /// Pushes buffered records to their destination.
     fn flush(&self) -> Result<(), SinkError> {
         Ok(())
@@ -54,6 +73,16 @@ impl SinkError {
     }
 }
 
+/// Some records of a batch could not be delivered (see [`AuditSink::record_batch`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{failed} audit record(s) not delivered: {error}")]
+pub struct BatchError {
+    /// How many records of the batch were not delivered.
+    pub failed: usize,
+    /// The first error met.
+    pub error: SinkError,
+}
+
 impl From<std::io::Error> for SinkError {
     fn from(e: std::io::Error) -> Self {
         Self(e.to_string())
@@ -63,6 +92,9 @@ impl From<std::io::Error> for SinkError {
 impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
     fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
         (**self).record(record)
+    }
+    fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+        (**self).record_batch(records)
     }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
@@ -76,6 +108,9 @@ impl<S: AuditSink + ?Sized> AuditSink for Box<S> {
     fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
         (**self).record(record)
     }
+    fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+        (**self).record_batch(records)
+    }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
     }
@@ -84,5 +119,20 @@ impl<S: AuditSink + ?Sized> AuditSink for Box<S> {
     }
 }
 
+mod fanout;
+mod filter;
+mod jsonl;
 mod memory;
+#[cfg(not(target_arch = "wasm32"))]
+mod nonblocking;
+#[cfg(test)]
+mod testutil;
+mod tracing;
+
+pub use self::tracing::{TARGET as TRACING_TARGET, TracingSink};
+pub use fanout::FanOut;
+pub use filter::{Filter, Sample};
+pub use jsonl::JsonLinesSink;
 pub use memory::MemorySink;
+#[cfg(not(target_arch = "wasm32"))]
+pub use nonblocking::{NonBlocking, Overflow};

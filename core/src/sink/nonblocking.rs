@@ -1,0 +1,692 @@
+//! [`NonBlocking`]: a bounded queue and one background thread in front of any sink.
+
+use super::{AuditSink, SinkError, SinkLosses};
+use crate::record::AuditRecord;
+use std::fmt;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// What [`NonBlocking`] does with a record when its queue is full. There is no default: the
+/// choice between slowing requests down and losing audit records is the operator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Overflow {
+    /// Wait until the background thread makes room. Nothing is lost; a slow destination slows the
+    /// verifying threads down.
+    Block,
+    /// Drop the record being queued and count it in [`SinkLosses::dropped`]. The verifying thread
+    /// never waits for the destination.
+    DropNewest,
+}
+
+/// Queues records for a background thread that hands them to the inner sink, so the verifying
+/// thread pays only for queueing an `Arc` (a mutex round trip and a pointer push; no
+/// serialisation, no I/O).
+///
+/// * **Bounded queue** of `capacity` records with an explicit [`Overflow`] policy. With
+///   [`Overflow::DropNewest`] a record that finds the queue full is dropped, counted exactly, and
+///   [`record`](AuditSink::record) still returns `Ok` (the loss shows in
+///   [`losses`](AuditSink::losses), not as an error, so it is not counted twice).
+/// * **Batches:** each time it wakes, the background thread takes everything queued at once and
+///   hands it to the inner sink in one [`record_batch`](AuditSink::record_batch) call
+///   ([`JsonLinesSink`](super::JsonLinesSink) writes a batch with one `write`). The caller wakes
+///   the thread only when it was idle, not once per record.
+/// * **Background failures** (errors from the inner sink, or a panic in it) are counted in
+///   [`SinkLosses::failed`]; [`last_error`](Self::last_error) keeps the latest message.
+/// * [`flush`](AuditSink::flush) returns once every record queued before the call has been handed
+///   to the inner sink and the inner sink has been flushed; it returns the inner flush's result.
+///   The inner sink is not flushed otherwise (except on drop).
+/// * **Drop** stops accepting records, lets the thread deliver everything queued, flushes the
+///   inner sink and joins the thread.
+///
+/// [`losses`](AuditSink::losses) = records dropped here + background failures + the inner sink's
+/// own losses.
+///
+/// Not available on `wasm32` targets.
+pub struct NonBlocking<S: AuditSink + 'static> {
+    shared: Arc<Shared<S>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared<S> {
+    inner: S,
+    capacity: usize,
+    overflow: Overflow,
+    state: Mutex<State>,
+    /// Wakes the background thread: records queued, a flush requested, or shutdown.
+    work: Condvar,
+    /// Wakes producers blocked on a full queue (and on a stopped thread).
+    space: Condvar,
+    /// Wakes callers of `flush` (and everyone when the thread stops).
+    flushed: Condvar,
+    dropped: AtomicU64,
+    failed: AtomicU64,
+}
+
+struct State {
+    queue: Vec<Arc<AuditRecord>>,
+    /// The background thread waits on `work` and nobody has woken it yet.
+    idle: bool,
+    /// Producers waiting on `space`.
+    blocked: usize,
+    /// Flush tickets handed out and completed.
+    flush_requested: u64,
+    flush_done: u64,
+    flush_result: Result<(), SinkError>,
+    last_error: Option<SinkError>,
+    /// `Drop` began: no more records are accepted.
+    shutdown: bool,
+    /// The background thread has exited.
+    stopped: bool,
+}
+
+impl<S: AuditSink + 'static> NonBlocking<S> {
+    /// Wraps `inner` behind a queue of `capacity` records (at least 1; 0 is treated as 1) with the
+    /// given overflow policy, and starts the background thread.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot start a thread (as [`std::thread::spawn`]); see
+    /// [`try_new`](Self::try_new).
+    pub fn new(inner: S, capacity: usize, overflow: Overflow) -> Self {
+        match Self::try_new(inner, capacity, overflow) {
+            Ok(sink) => sink,
+            Err(e) => panic!("failed to spawn the audit sink thread: {e}"),
+        }
+    }
+
+    /// As [`new`](Self::new), returning the error if the thread cannot be started.
+    pub fn try_new(inner: S, capacity: usize, overflow: Overflow) -> io::Result<Self> {
+        let capacity = capacity.max(1);
+        let shared = Arc::new(Shared {
+            inner,
+            capacity,
+            overflow,
+            state: Mutex::new(State {
+                queue: Vec::with_capacity(capacity.min(1024)),
+                idle: false,
+                blocked: 0,
+                flush_requested: 0,
+                flush_done: 0,
+                flush_result: Ok(()),
+                last_error: None,
+                shutdown: false,
+                stopped: false,
+            }),
+            work: Condvar::new(),
+            space: Condvar::new(),
+            flushed: Condvar::new(),
+            dropped: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        });
+        let thread = std::thread::Builder::new()
+            .name("jwt-audit-sink".to_string())
+            .spawn({
+                let shared = shared.clone();
+                move || shared.run()
+            })?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// The wrapped sink.
+    pub fn inner(&self) -> &S {
+        &self.shared.inner
+    }
+
+    /// The queue's capacity in records.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// The overflow policy chosen at construction.
+    pub fn overflow(&self) -> Overflow {
+        self.shared.overflow
+    }
+
+    /// Records queued and not yet taken by the background thread.
+    pub fn queued(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    /// The latest error from the inner sink in the background thread (records or flush), if any.
+    pub fn last_error(&self) -> Option<SinkError> {
+        self.shared.lock().last_error.clone()
+    }
+}
+
+fn stopped_error() -> SinkError {
+    SinkError::new("non-blocking audit sink has stopped")
+}
+
+impl<S> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No code panics while holding this lock; recover the state rather than propagate.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<S: AuditSink> Shared<S> {
+    /// The background thread.
+    fn run(&self) {
+        /// Marks the thread stopped and wakes every waiter, however the thread ends.
+        struct Stopped<'a, S>(&'a Shared<S>);
+        impl<S> Drop for Stopped<'_, S> {
+            fn drop(&mut self) {
+                self.0.lock().stopped = true;
+                self.0.space.notify_all();
+                self.0.flushed.notify_all();
+            }
+        }
+        let _stopped = Stopped(self);
+
+        let mut batch: Vec<Arc<AuditRecord>> = Vec::with_capacity(self.capacity.min(1024));
+        loop {
+            let mut st = self.lock();
+            while st.queue.is_empty() && st.flush_requested == st.flush_done && !st.shutdown {
+                st.idle = true;
+                st = self.work.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            st.idle = false;
+            std::mem::swap(&mut st.queue, &mut batch);
+            let ticket = st.flush_requested;
+            let flush = ticket != st.flush_done;
+            let shutdown = st.shutdown;
+            let wake_producers = st.blocked > 0;
+            drop(st);
+            if wake_producers {
+                self.space.notify_all();
+            }
+
+            if !batch.is_empty() {
+                self.deliver(&batch);
+                // Releases the records here, off the verifying threads.
+                batch.clear();
+            }
+            if flush || shutdown {
+                let result = match catch_unwind(AssertUnwindSafe(|| self.inner.flush())) {
+                    Ok(result) => result,
+                    Err(_) => Err(SinkError::new("audit sink panicked while flushing")),
+                };
+                let mut st = self.lock();
+                if let Err(e) = &result {
+                    st.last_error = Some(e.clone());
+                }
+                st.flush_done = ticket;
+                st.flush_result = result;
+                drop(st);
+                self.flushed.notify_all();
+            }
+            if shutdown {
+                // `shutdown` was read under the lock that also took the queue, and no record is
+                // accepted after it is set: everything has been delivered.
+                return;
+            }
+        }
+    }
+
+    fn deliver(&self, batch: &[Arc<AuditRecord>]) {
+        let error = match catch_unwind(AssertUnwindSafe(|| self.inner.record_batch(batch))) {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => {
+                self.failed
+                    .fetch_add(e.failed.min(batch.len()) as u64, Ordering::Relaxed);
+                e.error
+            }
+            Err(_) => {
+                self.failed.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                SinkError::new("audit sink panicked")
+            }
+        };
+        self.lock().last_error = Some(error);
+    }
+}
+
+impl<S: AuditSink + 'static> AuditSink for NonBlocking<S> {
+    fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+        let shared = &*self.shared;
+        let mut st = shared.lock();
+        loop {
+            if st.shutdown || st.stopped {
+                return Err(stopped_error());
+            }
+            if st.queue.len() < shared.capacity {
+                break;
+            }
+            match shared.overflow {
+                Overflow::DropNewest => {
+                    drop(st);
+                    shared.dropped.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Overflow::Block => {
+                    st.blocked += 1;
+                    st = shared.space.wait(st).unwrap_or_else(|p| p.into_inner());
+                    st.blocked -= 1;
+                }
+            }
+        }
+        st.queue.push(record.clone());
+        if st.idle {
+            st.idle = false;
+            drop(st);
+            shared.work.notify_one();
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), SinkError> {
+        let shared = &*self.shared;
+        let mut st = shared.lock();
+        if st.stopped {
+            return Err(stopped_error());
+        }
+        st.flush_requested += 1;
+        let ticket = st.flush_requested;
+        if st.idle {
+            st.idle = false;
+            shared.work.notify_one();
+        }
+        while st.flush_done < ticket && !st.stopped {
+            st = shared.flushed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        if st.flush_done >= ticket {
+            st.flush_result.clone()
+        } else {
+            Err(stopped_error())
+        }
+    }
+
+    fn losses(&self) -> SinkLosses {
+        SinkLosses {
+            dropped: self.shared.dropped.load(Ordering::Relaxed),
+            failed: self.shared.failed.load(Ordering::Relaxed),
+        } + self.shared.inner.losses()
+    }
+}
+
+impl<S: AuditSink + 'static> Drop for NonBlocking<S> {
+    fn drop(&mut self) {
+        self.shared.lock().shutdown = true;
+        self.shared.work.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl<S: AuditSink + fmt::Debug + 'static> fmt::Debug for NonBlocking<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NonBlocking")
+            .field("inner", &self.shared.inner)
+            .field("capacity", &self.shared.capacity)
+            .field("overflow", &self.shared.overflow)
+            .field("losses", &self.losses())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::testutil::{FailingSink, accepted, temp_path};
+    use crate::sink::{BatchError, JsonLinesSink, MemorySink};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    /// Holds the first batch until released; records everything it receives.
+    struct Gate {
+        mem: MemorySink,
+        entered: Mutex<Option<mpsc::Sender<()>>>,
+        release: Mutex<mpsc::Receiver<()>>,
+        batches: AtomicU64,
+    }
+
+    impl Gate {
+        fn new() -> (Self, mpsc::Receiver<()>, mpsc::Sender<()>) {
+            let (entered_tx, entered_rx) = mpsc::channel();
+            let (release_tx, release_rx) = mpsc::channel();
+            let gate = Gate {
+                mem: MemorySink::new(),
+                entered: Mutex::new(Some(entered_tx)),
+                release: Mutex::new(release_rx),
+                batches: AtomicU64::new(0),
+            };
+            (gate, entered_rx, release_tx)
+        }
+    }
+
+    impl AuditSink for Gate {
+        fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+            self.mem.record(record)
+        }
+        fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+            self.batches.fetch_add(1, Ordering::Relaxed);
+            if let Some(entered) = self.entered.lock().unwrap().take() {
+                entered.send(()).unwrap();
+                self.release.lock().unwrap().recv().unwrap();
+            }
+            for r in records {
+                self.mem.record(r).unwrap();
+            }
+            Ok(())
+        }
+    }
+
+    /// Sleeps per batch: a slow destination.
+    struct Slow(MemorySink, Duration);
+
+    impl AuditSink for Slow {
+        fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+            std::thread::sleep(self.1);
+            self.0.record(record)
+        }
+    }
+
+    #[test]
+    fn drop_newest_counts_exact_drops() {
+        let (gate, entered, release) = Gate::new();
+        let sink = NonBlocking::new(gate, 4, Overflow::DropNewest);
+        // The first record is taken by the thread, which then waits inside the inner sink.
+        sink.record(&accepted(0)).unwrap();
+        entered.recv().unwrap();
+        for i in 1..=10 {
+            sink.record(&accepted(i)).unwrap();
+        }
+        assert_eq!(sink.queued(), 4);
+        assert_eq!(sink.losses().dropped, 6);
+        release.send(()).unwrap();
+        sink.flush().unwrap();
+        let ids: Vec<_> = sink
+            .inner()
+            .mem
+            .records()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        assert_eq!(ids, ["rec-0", "rec-1", "rec-2", "rec-3", "rec-4"]);
+        assert_eq!(
+            sink.losses(),
+            SinkLosses {
+                dropped: 6,
+                failed: 0
+            }
+        );
+        // The four queued records went over as one batch.
+        assert_eq!(sink.inner().batches.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn drop_newest_with_a_slow_sink_loses_exactly_sent_minus_delivered() {
+        let sink = Arc::new(NonBlocking::new(
+            Slow(MemorySink::new(), Duration::from_micros(200)),
+            16,
+            Overflow::DropNewest,
+        ));
+        let threads: Vec<_> = (0..3)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for i in 0..2000 {
+                        sink.record(&accepted(t * 10_000 + i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        sink.flush().unwrap();
+        let delivered = sink.inner().0.records().len() as u64;
+        let losses = sink.losses();
+        assert!(losses.dropped > 0, "the slow sink should overflow");
+        assert_eq!(losses.dropped, 6000 - delivered);
+        assert_eq!(losses.failed, 0);
+    }
+
+    #[test]
+    fn block_loses_nothing_across_threads() {
+        let sink = Arc::new(NonBlocking::new(
+            Slow(MemorySink::new(), Duration::from_micros(20)),
+            8,
+            Overflow::Block,
+        ));
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for i in 0..1000 {
+                        sink.record(&accepted(t * 10_000 + i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        sink.flush().unwrap();
+        let recs = sink.inner().0.records();
+        assert_eq!(recs.len(), 4000);
+        assert_eq!(sink.losses(), SinkLosses::default());
+        // Each thread's records arrive in the order it sent them.
+        for t in 0..4u64 {
+            let seq: Vec<u64> = recs
+                .iter()
+                .filter_map(|r| r.id.strip_prefix("rec-")?.parse().ok())
+                .filter(|n| n / 10_000 == t)
+                .collect();
+            assert_eq!(seq, (0..1000).map(|i| t * 10_000 + i).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn flush_waits_for_everything_queued_before_it() {
+        let sink = NonBlocking::new(MemorySink::new(), 100_000, Overflow::Block);
+        for round in 1..=5u64 {
+            for i in 0..10_000 {
+                sink.record(&accepted(i)).unwrap();
+            }
+            sink.flush().unwrap();
+            assert_eq!(sink.inner().records().len() as u64, round * 10_000);
+        }
+        // A flush with nothing queued still flushes and returns.
+        sink.flush().unwrap();
+    }
+
+    #[test]
+    fn flush_flushes_the_inner_sink_and_reports_its_error() {
+        let sink = NonBlocking::new(FailingSink::default(), 8, Overflow::Block);
+        let err = sink.flush().unwrap_err();
+        assert_eq!(err, SinkError::new("failing sink flush"));
+        assert_eq!(sink.last_error(), Some(err));
+    }
+
+    #[test]
+    fn drop_delivers_everything_to_a_file() {
+        let path = temp_path("nonblocking-drop");
+        let n = 20_000;
+        {
+            let sink = NonBlocking::new(JsonLinesSink::file(&path).unwrap(), 1024, Overflow::Block);
+            for i in 0..n {
+                sink.record(&accepted(i)).unwrap();
+            }
+            // No flush: dropping must deliver.
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(text.ends_with('\n'));
+        let ids: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let r: AuditRecord = serde_json::from_str(l).unwrap();
+                r.id
+            })
+            .collect();
+        assert_eq!(ids.len() as u64, n);
+        assert!(ids.iter().zip(0..).all(|(id, i)| *id == format!("rec-{i}")));
+    }
+
+    #[test]
+    fn background_failures_are_counted_with_inner_losses() {
+        let inner = FailingSink {
+            losses: SinkLosses {
+                dropped: 1,
+                failed: 2,
+            },
+            ..Default::default()
+        };
+        let sink = NonBlocking::new(inner, 4, Overflow::Block);
+        for i in 0..50 {
+            sink.record(&accepted(i)).unwrap();
+        }
+        assert!(sink.flush().is_err());
+        assert_eq!(
+            sink.losses(),
+            SinkLosses {
+                dropped: 1,
+                failed: 52
+            }
+        );
+        assert_eq!(sink.inner().calls.load(Ordering::Relaxed), 50);
+        assert!(sink.last_error().is_some());
+    }
+
+    #[test]
+    fn a_panicking_sink_is_counted_and_the_thread_survives() {
+        struct PanicsOnOdd(MemorySink);
+        impl AuditSink for PanicsOnOdd {
+            fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+                assert!(!record.id.ends_with(['1', '3']), "boom");
+                self.0.record(record)
+            }
+        }
+        let sink = NonBlocking::new(PanicsOnOdd(MemorySink::new()), 1, Overflow::Block);
+        for i in 0..4 {
+            sink.record(&accepted(i)).unwrap();
+            sink.flush().unwrap();
+        }
+        assert_eq!(sink.losses().failed, 2);
+        assert_eq!(sink.inner().0.records().len(), 2);
+        assert_eq!(
+            sink.last_error(),
+            Some(SinkError::new("audit sink panicked"))
+        );
+    }
+
+    #[test]
+    fn zero_capacity_means_one() {
+        let sink = NonBlocking::new(MemorySink::new(), 0, Overflow::DropNewest);
+        assert_eq!(sink.capacity(), 1);
+        assert_eq!(sink.overflow(), Overflow::DropNewest);
+        sink.record(&accepted(1)).unwrap();
+        sink.flush().unwrap();
+        assert_eq!(
+            sink.inner().records().len() as u64 + sink.losses().dropped,
+            1
+        );
+    }
+
+    #[test]
+    fn callers_on_many_threads_with_flushes_interleaved() {
+        let sink = Arc::new(NonBlocking::new(MemorySink::new(), 64, Overflow::Block));
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for i in 0..500 {
+                        sink.record(&accepted(t * 10_000 + i)).unwrap();
+                        if i % 100 == 0 {
+                            sink.flush().unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        sink.flush().unwrap();
+        assert_eq!(sink.inner().records().len(), 2000);
+    }
+
+    /// Throughput and caller cost; run with
+    /// `cargo test --release -p jwt-audit --lib sink::nonblocking -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "benchmark"]
+    fn bench_jsonl_file_throughput() {
+        let path = temp_path("nonblocking-bench");
+        let n: u64 = 2_000_000;
+        let records: Vec<_> = (0..1000).map(accepted).collect();
+        let cycle: u64 = records.iter().map(|r| r.to_json().len() as u64 + 1).sum();
+        let line = cycle / 1000;
+        let sink = NonBlocking::new(JsonLinesSink::file(&path).unwrap(), 65_536, Overflow::Block);
+        let start = Instant::now();
+        for i in 0..n {
+            sink.record(&records[(i % 1000) as usize]).unwrap();
+        }
+        let caller = start.elapsed();
+        sink.flush().unwrap();
+        let total = start.elapsed();
+        drop(sink);
+        let size = std::fs::metadata(&path).unwrap().len();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(size, n / 1000 * cycle);
+        println!(
+            "{n} records of {line} B: caller {:.3} us/record, end to end {:.2} M records/s",
+            caller.as_secs_f64() * 1e6 / n as f64,
+            n as f64 / total.as_secs_f64() / 1e6
+        );
+        // Serialisation alone, for reference.
+        let mut buf = Vec::with_capacity(1 << 20);
+        let start = Instant::now();
+        for i in 0..n {
+            buf.clear();
+            records[(i % 1000) as usize].write_json_line(&mut buf);
+        }
+        println!(
+            "serialisation alone: {:.3} us/record",
+            start.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        // Caller cost with DropNewest while the writer is saturated (never waits).
+        let sink = NonBlocking::new(
+            JsonLinesSink::file(&path).unwrap(),
+            65_536,
+            Overflow::DropNewest,
+        );
+        let start = Instant::now();
+        for i in 0..n {
+            sink.record(&records[(i % 1000) as usize]).unwrap();
+        }
+        let caller = start.elapsed();
+        sink.flush().unwrap();
+        println!(
+            "caller cost, DropNewest into the busy file writer: {:.3} us/record (dropped {})",
+            caller.as_secs_f64() * 1e6 / n as f64,
+            sink.losses().dropped
+        );
+        drop(sink);
+        std::fs::remove_file(&path).unwrap();
+        // Caller cost into a no-op sink (the queue's own overhead).
+        let sink = NonBlocking::new(MemorySinkless, 65_536, Overflow::DropNewest);
+        let start = Instant::now();
+        for i in 0..n {
+            sink.record(&records[(i % 1000) as usize]).unwrap();
+        }
+        println!(
+            "caller cost into a no-op sink: {:.3} us/record (dropped {})",
+            start.elapsed().as_secs_f64() * 1e6 / n as f64,
+            sink.losses().dropped
+        );
+    }
+
+    struct MemorySinkless;
+    impl AuditSink for MemorySinkless {
+        fn record(&self, _: &Arc<AuditRecord>) -> Result<(), SinkError> {
+            Ok(())
+        }
+    }
+}
