@@ -36,6 +36,7 @@ mod crypto;
 pub mod errors;
 pub mod fingerprint;
 pub mod http;
+pub mod http_context;
 mod json;
 mod keys;
 pub mod lifecycle;
