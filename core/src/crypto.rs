@@ -66,7 +66,7 @@ mod backend {
     use hmac::Mac;
     use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
     use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey};
-    use signature::Verifier as _;
+    use jsonwebtoken::signature::Verifier as _;
 
     /// A key ready to verify one algorithm.
     pub(crate) enum PreparedKey {

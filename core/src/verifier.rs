@@ -574,23 +574,33 @@ impl Verifier {
             .take(MAX_CANDIDATE_KEYS)
             .collect();
         if candidates.is_empty() {
-            if kid.is_some() && inner.keys[named[0]].kid.is_some() {
-                let fam = inner.keys[named[0]].family;
+            let fam = inner.keys[named[0]].family;
+            if kid.is_some() && inner.keys[named[0]].kid.is_some() && fam != alg.family() {
                 let detail = format!(
-                    "kid names a {} key, which is not used for {alg}",
+                    "kid names a key of type {}, which cannot verify {alg}",
                     fam.as_str()
                 );
-                return Err(
-                    if fam != alg.family() && (alg.is_hmac() || fam == KeyFamily::Hmac) {
-                        Check::critical(AlgorithmNotAllowed, format!("{detail} (key confusion)"))
-                    } else {
-                        Check::new(AlgorithmNotAllowed, detail)
-                    },
-                );
+                return Err(if alg.is_hmac() || fam == KeyFamily::Hmac {
+                    Check::critical(AlgorithmNotAllowed, format!("{detail} (key confusion)"))
+                } else {
+                    Check::new(AlgorithmNotAllowed, detail)
+                });
+            }
+            if alg.is_hmac()
+                && inner.has_public_keys
+                && inner.keys.iter().all(|k| k.family != KeyFamily::Hmac)
+            {
+                return Err(Check::critical(
+                    UnknownKey,
+                    "no HMAC secret is configured (HMAC token against public keys: key confusion)",
+                ));
             }
             return Err(Check::new(
                 UnknownKey,
-                format!("no configured key serves {alg}"),
+                match kid {
+                    Some(_) => format!("the key with this kid does not serve {alg}"),
+                    None => format!("no configured key serves {alg}"),
+                },
             ));
         }
         Ok((alg, candidates))
@@ -722,7 +732,7 @@ impl Verifier {
                     format!("iss is not one of the {} configured issuer(s)", list.len()),
                 ));
             }
-            (Some(Value::String(_)), _) | (None, None) => {}
+            (Some(Value::String(_)), _) | (_, None) => {}
             (Some(v), _) => out.push(Check::new(
                 InvalidClaim,
                 format!("iss is {}, not a string", json::type_name(v)),
@@ -738,6 +748,7 @@ impl Verifier {
                 out.push(Check::new(MissingClaim, "aud is required"));
                 missing_reported.push("aud");
             }
+            (_, None) => {}
             (Some(Err(v)), _) => out.push(Check::new(
                 InvalidClaim,
                 format!(

@@ -548,6 +548,9 @@ def _reference_verify(token: bytes, config: dict):
     if "kid" in header:
         cands = [k for k in keys if k.kid == header["kid"]]
         if not cands:
+            # A key configured without a kid (a lone PEM or secret) serves tokens whatever their kid.
+            cands = [k for k in keys if k.kid is None]
+        if not cands:
             raise Reject("unknown_key")
         cands = [k for k in cands if usable(k)]
         if not cands:
@@ -971,10 +974,15 @@ def group_keys() -> Group:
           token_for("HS256", "secret-with-kid-selected", {"kid": "hs-b"}, key=64),
           cfg([secret_src(32, kid="hs-a"), secret_src(64, kid="hs-b")], ["HS256"]))
     g.add("token-kid-config-key-without-kid",
-          "The token names kid k1 but the only configured key has no kid: a kid never matches a "
-          "key without one.",
+          "The token names kid k1 and the only configured key has no kid: a key configured without "
+          "a kid serves tokens whatever their kid (the signature still decides).",
           token_for("RS256", "token-kid-config-key-without-kid", {"kid": "k1"}),
-          cfg([pem_src("rsa-1")], ["RS256"]), "unknown_key")
+          cfg([pem_src("rsa-1")], ["RS256"]))
+    g.add("token-kid-falls-back-only-to-keys-without-kid",
+          "The token names kid k9; the configured keys are k1 (which signed it) and one key without "
+          "a kid (which did not): no key has kid k9, so only the kid-less key is tried.",
+          token_for("RS256", "token-kid-falls-back-only-to-keys-without-kid", {"kid": "k9"}),
+          cfg([pem_src("rsa-1", kid="k1"), pem_src("rsa-2")], ["RS256"]), "bad_signature")
     g.add("token-without-kid-config-key-with-kid",
           "The token has no kid; the configured key has kid k1 and fits the algorithm, so it is used.",
           token_for("ES256", "token-without-kid-config-key-with-kid"),

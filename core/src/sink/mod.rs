@@ -136,3 +136,5 @@ pub use jsonl::JsonLinesSink;
 pub use memory::MemorySink;
 #[cfg(not(target_arch = "wasm32"))]
 pub use nonblocking::{NonBlocking, Overflow};
+mod spec;
+pub use spec::builtin_sink;
