@@ -66,7 +66,6 @@ mod backend {
     use hmac::Mac;
     use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
     use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey};
-    use jsonwebtoken::signature::Verifier as _;
 
     /// A key ready to verify one algorithm.
     pub(crate) enum PreparedKey {
