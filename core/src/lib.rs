@@ -57,3 +57,8 @@ pub use lifecycle::{LifecycleCheck, LifecycleVerdict, ReplayGuard, RevocationLis
 pub use record::AuditRecord;
 pub use stats::Stats;
 pub use verifier::{PendingSignature, Progress, Verification, Verifier, VerifierBuilder};
+
+/// The README's Rust snippets run as doctests, so the quick start cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
