@@ -145,7 +145,7 @@ pub fn context(obj: Option<&Bound<'_, PyAny>>) -> PyResult<RequestContext> {
             "user_agent" => &mut ctx.user_agent,
             other => {
                 return Err(PyTypeError::new_err(format!(
-                    "unknown context key {other:?} (expected correlation_id, client_ip, method, path, user_agent)"
+                    "unknown context key '{other}' (expected correlation_id, client_ip, method, path, user_agent)"
                 )));
             }
         };
@@ -154,7 +154,7 @@ pub fn context(obj: Option<&Bound<'_, PyAny>>) -> PyResult<RequestContext> {
         } else {
             let s = v.cast::<PyString>().map_err(|_| {
                 PyTypeError::new_err(format!(
-                    "context[{key:?}] must be str or None, not {}",
+                    "context['{key}'] must be str or None, not {}",
                     type_name(&v)
                 ))
             })?;

@@ -65,7 +65,10 @@ impl PySink {
     }
 
     fn failed(&self, py: Python<'_>, err: PyErr) -> SinkError {
-        let name = type_name(err.get_type(py).as_any());
+        let name = err
+            .get_type(py)
+            .qualname()
+            .map_or_else(|_| "exception".to_string(), |n| n.to_string());
         let message = format!("Python audit sink raised {name}");
         if !err.is_instance_of::<PyException>(py) {
             PENDING.with(|p| {
