@@ -34,6 +34,7 @@ pub mod config;
 pub mod context;
 mod crypto;
 pub mod errors;
+pub mod export;
 pub mod fingerprint;
 pub mod http;
 pub mod http_context;
