@@ -64,49 +64,18 @@ mod backend {
 mod backend {
     use super::*;
     use hmac::Mac;
-    use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
-    use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey};
 
     /// A key ready to verify one algorithm.
     pub(crate) enum PreparedKey {
         Hmac(zeroize::Zeroizing<Vec<u8>>),
-        Public(DecodingKey),
-    }
-
-    fn jwt_alg(alg: Algorithm) -> JwtAlg {
-        use Algorithm::*;
-        match alg {
-            HS256 => JwtAlg::HS256,
-            HS384 => JwtAlg::HS384,
-            HS512 => JwtAlg::HS512,
-            RS256 => JwtAlg::RS256,
-            RS384 => JwtAlg::RS384,
-            RS512 => JwtAlg::RS512,
-            PS256 => JwtAlg::PS256,
-            PS384 => JwtAlg::PS384,
-            PS512 => JwtAlg::PS512,
-            ES256 => JwtAlg::ES256,
-            ES384 => JwtAlg::ES384,
-            EdDSA => JwtAlg::EdDSA,
-        }
+        Public(public::Key),
     }
 
     pub(crate) fn prepare(material: &KeyMaterial, alg: Algorithm) -> Result<PreparedKey, String> {
-        let key = match material {
-            KeyMaterial::Hmac(secret) => return Ok(PreparedKey::Hmac(secret.clone())),
-            KeyMaterial::Rsa { n, e } => {
-                if super::rsa_bits(n) < 2048 {
-                    return Err("RSA keys need 2048 to 8192 bits".to_string());
-                }
-                DecodingKey::from_rsa_raw_components(n, e)
-            }
-            KeyMaterial::Ec { .. } => DecodingKey::from_ec_der(&material.public_key_bytes()),
-            KeyMaterial::Ed25519 { x } => DecodingKey::from_ed_der(x),
-        };
-        // Building the verifier once checks that the key parses for this algorithm.
-        (DEFAULT_PROVIDER.verifier_factory)(&jwt_alg(alg), &key)
-            .map_err(|e| format!("the key is rejected for {alg} ({e})"))?;
-        Ok(PreparedKey::Public(key))
+        if let KeyMaterial::Hmac(secret) = material {
+            return Ok(PreparedKey::Hmac(secret.clone()));
+        }
+        public::prepare(material, alg).map(PreparedKey::Public)
     }
 
     pub(crate) fn verify(
@@ -117,10 +86,85 @@ mod backend {
     ) -> bool {
         match key {
             PreparedKey::Hmac(secret) => hmac_verify(secret, alg, message, signature),
-            PreparedKey::Public(k) => match (DEFAULT_PROVIDER.verifier_factory)(&jwt_alg(alg), k) {
+            PreparedKey::Public(k) => public::verify(k, alg, message, signature),
+        }
+    }
+
+    /// RS*/PS*/ES*/EdDSA inside the module: RustCrypto through jsonwebtoken.
+    #[cfg(feature = "native-asymmetric")]
+    mod public {
+        use super::super::*;
+        use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+        use jsonwebtoken::{Algorithm as JwtAlg, DecodingKey};
+
+        pub(crate) type Key = DecodingKey;
+
+        fn jwt_alg(alg: Algorithm) -> JwtAlg {
+            use Algorithm::*;
+            match alg {
+                HS256 => JwtAlg::HS256,
+                HS384 => JwtAlg::HS384,
+                HS512 => JwtAlg::HS512,
+                RS256 => JwtAlg::RS256,
+                RS384 => JwtAlg::RS384,
+                RS512 => JwtAlg::RS512,
+                PS256 => JwtAlg::PS256,
+                PS384 => JwtAlg::PS384,
+                PS512 => JwtAlg::PS512,
+                ES256 => JwtAlg::ES256,
+                ES384 => JwtAlg::ES384,
+                EdDSA => JwtAlg::EdDSA,
+            }
+        }
+
+        pub(crate) fn prepare(material: &KeyMaterial, alg: Algorithm) -> Result<Key, String> {
+            let key = match material {
+                KeyMaterial::Hmac(_) => return Err(format!("an HMAC secret cannot serve {alg}")),
+                KeyMaterial::Rsa { n, e } => {
+                    if rsa_bits(n) < 2048 {
+                        return Err("RSA keys need 2048 to 8192 bits".to_string());
+                    }
+                    DecodingKey::from_rsa_raw_components(n, e)
+                }
+                KeyMaterial::Ec { .. } => DecodingKey::from_ec_der(&material.public_key_bytes()),
+                KeyMaterial::Ed25519 { x } => DecodingKey::from_ed_der(x),
+            };
+            // Building the verifier once checks that the key parses for this algorithm.
+            (DEFAULT_PROVIDER.verifier_factory)(&jwt_alg(alg), &key)
+                .map_err(|e| format!("the key is rejected for {alg} ({e})"))?;
+            Ok(key)
+        }
+
+        pub(crate) fn verify(key: &Key, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+            match (DEFAULT_PROVIDER.verifier_factory)(&jwt_alg(alg), key) {
                 Ok(v) => v.verify(message, &signature.to_vec()).is_ok(),
                 Err(_) => false,
-            },
+            }
+        }
+    }
+
+    /// Without `native-asymmetric` the module holds no RSA/EC/Ed25519 code: public-key signatures
+    /// are verified only by the host, through [`crate::Verifier::begin`] (the WASM binding uses
+    /// WebCrypto). Keys are checked for shape here; the host's crypto parses them at first use.
+    #[cfg(not(feature = "native-asymmetric"))]
+    mod public {
+        use super::super::*;
+
+        pub(crate) struct Key;
+
+        pub(crate) fn prepare(material: &KeyMaterial, alg: Algorithm) -> Result<Key, String> {
+            match material {
+                KeyMaterial::Hmac(_) => Err(format!("an HMAC secret cannot serve {alg}")),
+                KeyMaterial::Rsa { n, .. } if !(2048..=8192).contains(&rsa_bits(n)) => {
+                    Err("RSA keys need 2048 to 8192 bits".to_string())
+                }
+                _ => Ok(Key),
+            }
+        }
+
+        /// The synchronous path cannot check a public-key signature here: it fails closed.
+        pub(crate) fn verify(_: &Key, _: Algorithm, _: &[u8], _: &[u8]) -> bool {
+            false
         }
     }
 
@@ -160,4 +204,52 @@ pub(crate) fn rsa_bits(n: &[u8]) -> usize {
 pub(crate) fn strip_leading_zeros(b: &[u8]) -> &[u8] {
     let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
     &b[i..]
+}
+
+/// The JWK (`kty`, `n`, `e`) of an RSA public key read from PEM.
+#[cfg(any(not(target_arch = "wasm32"), feature = "native-asymmetric"))]
+pub(crate) fn rsa_pem_jwk(
+    key: &jsonwebtoken::DecodingKey,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(key, None).ok()?;
+    serde_json::to_value(&jwk).ok()?.as_object().cloned()
+}
+
+/// The JWK (`kty`, `n`, `e`) of an RSA public key read from PEM. jsonwebtoken's own conversion
+/// goes through its crypto provider, which would link the RSA/EC code: parse the DER here.
+#[cfg(all(target_arch = "wasm32", not(feature = "native-asymmetric")))]
+pub(crate) fn rsa_pem_jwk(
+    key: &jsonwebtoken::DecodingKey,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine;
+    // `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017, DER).
+    fn tlv(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        let (&t, rest) = input.split_first()?;
+        let (&l, mut rest) = rest.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let len = if l < 0x80 {
+            l as usize
+        } else {
+            let n = (l & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let (bytes, r) = rest.split_at(n);
+            rest = r;
+            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize)
+        };
+        (rest.len() >= len).then(|| rest.split_at(len))
+    }
+    let (seq, trailing) = tlv(key.try_get_as_bytes().ok()?, 0x30)?;
+    let (n, rest) = tlv(seq, 0x02)?;
+    let (e, rest) = tlv(rest, 0x02)?;
+    if !trailing.is_empty() || !rest.is_empty() {
+        return None;
+    }
+    let b64 =
+        |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(strip_leading_zeros(v));
+    let jwk = serde_json::json!({"kty": "RSA", "n": b64(n), "e": b64(e)});
+    jwk.as_object().cloned()
 }

@@ -37,6 +37,11 @@ impl KeyMaterial {
         }
     }
 
+    // Used by the in-module public-key backends only (not by WebCrypto-only wasm32 builds).
+    #[cfg_attr(
+        all(target_arch = "wasm32", not(feature = "native-asymmetric")),
+        allow(dead_code)
+    )]
     /// The public key in the form the native crypto parses: PKCS#1 `RSAPublicKey` DER, SEC1
     /// uncompressed point, or the raw Ed25519 key. Empty for HMAC.
     pub(crate) fn public_key_bytes(&self) -> Vec<u8> {
@@ -343,11 +348,9 @@ fn parse_pem(pem: &str, label: &str) -> Result<KeyMaterial, ConfigError> {
     }
     let bytes = pem.as_bytes();
     if let Ok(k) = DecodingKey::from_rsa_pem(bytes) {
-        let jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(&k, None)
-            .map_err(|_| ConfigError::new(label, "is not a valid RSA public key"))?;
-        let v = serde_json::to_value(&jwk).unwrap_or(Value::Null);
-        let obj = v.as_object().cloned().unwrap_or_default();
-        return parse_jwk(&obj, label).map(|p| p.material);
+        let jwk = crypto::rsa_pem_jwk(&k)
+            .ok_or_else(|| ConfigError::new(label, "is not a valid RSA public key"))?;
+        return parse_jwk(&jwk, label).map(|p| p.material);
     }
     if let Ok(k) = DecodingKey::from_ec_pem(bytes) {
         let point = k
@@ -431,6 +434,10 @@ fn build(
     })
 }
 
+#[cfg_attr(
+    all(target_arch = "wasm32", not(feature = "native-asymmetric")),
+    allow(dead_code)
+)]
 /// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017).
 fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
     fn len(out: &mut Vec<u8>, l: usize) {
