@@ -455,6 +455,11 @@ fn sorted(m: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
     entries.into_iter()
 }
 
+/// The Rust snippet of `docs/record-mappings.md` runs as a doctest, so the document cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/record-mappings.md")]
+struct RecordMappingsDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;

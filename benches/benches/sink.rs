@@ -1,0 +1,105 @@
+//! The non-blocking JSON Lines sink writing to a real temporary file: records per second, and what
+//! it adds to `verify` compared with a no-op sink.
+//!
+//! `cargo bench -p jwt-audit-benches --bench sink -- --warm-up-time 1 --measurement-time 3`
+//! (prefix `taskset -c 0` to put the verifying and the writing thread on one core).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use jwt_audit::sink::{AuditSink, JsonLinesSink, NonBlocking, Overflow};
+use jwt_audit_benches::{Alg, Fixture, verifier_builder};
+use std::fs::{File, OpenOptions};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const QUEUE: usize = 64 * 1024;
+
+/// A `NonBlocking(JsonLinesSink(file))` on a fresh temporary file, and a handle to empty that file
+/// between samples (the sink appends, so it keeps writing at the new end).
+fn file_sink() -> (
+    Arc<NonBlocking<JsonLinesSink<File>>>,
+    File,
+    tempfile::TempPath,
+) {
+    let path = tempfile::NamedTempFile::new()
+        .expect("temporary file")
+        .into_temp_path();
+    let sink = JsonLinesSink::file(&path).expect("open the temporary file");
+    let truncate = OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("reopen the temporary file");
+    (
+        Arc::new(NonBlocking::new(sink, QUEUE, Overflow::Block)),
+        truncate,
+        path,
+    )
+}
+
+/// Waits for the background writer, checks nothing was lost and empties the file.
+fn drain(sink: &NonBlocking<JsonLinesSink<File>>, file: &File) {
+    sink.flush().expect("flush");
+    assert_eq!(sink.losses(), Default::default());
+    file.set_len(0).expect("truncate");
+}
+
+/// `sink_jsonl_nonblocking/records`: records queued and written to the file per second (the
+/// measured time includes the final flush, so it is the writer's throughput, not the queue's).
+fn throughput(c: &mut Criterion) {
+    let f = Fixture::new(Alg::HS256);
+    let record = f.audit().record().clone();
+    let (sink, file, _path) = file_sink();
+    let mut g = c.benchmark_group("sink_jsonl_nonblocking");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("records", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                sink.record(&record).expect("queued");
+            }
+            sink.flush().expect("flush");
+            let elapsed = start.elapsed();
+            drain(&sink, &file);
+            elapsed
+        })
+    });
+    g.finish();
+}
+
+/// `sink_cost_hs256`: `verify` with a no-op sink vs with `NonBlocking(JsonLinesSink(file))`.
+fn added_cost(c: &mut Criterion) {
+    let noop = Fixture::new(Alg::HS256);
+    let (sink, file, _path) = file_sink();
+    let to_file = verifier_builder(Alg::HS256)
+        .shared_sink(sink.clone())
+        .build()
+        .expect("verifier");
+    assert!(to_file.verify(&noop.token, &noop.ctx).is_accepted());
+    let mut g = c.benchmark_group("sink_cost_hs256");
+    g.bench_function("noop_sink", |b| {
+        b.iter(|| black_box(noop.verifier.verify(black_box(&noop.token), &noop.ctx)))
+    });
+    g.bench_function("nonblocking_jsonl_file", |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            // Drain between chunks so the backlog (and the file) stays bounded; only the
+            // verifying thread's time is measured.
+            let mut left = iters;
+            while left > 0 {
+                let chunk = left.min(QUEUE as u64 / 2);
+                left -= chunk;
+                let start = Instant::now();
+                for _ in 0..chunk {
+                    black_box(to_file.verify(black_box(&noop.token), &noop.ctx));
+                }
+                elapsed += start.elapsed();
+                drain(&sink, &file);
+            }
+            elapsed
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, throughput, added_cost);
+criterion_main!(benches);

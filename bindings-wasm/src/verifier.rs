@@ -1,0 +1,184 @@
+//! The `Verifier` class.
+
+use crate::convert;
+use crate::errors;
+use crate::sink::{Deliveries, JsSink};
+use crate::webcrypto::{self, KeyCache};
+use js_sys::{Promise, Reflect};
+use jwt_audit::{Algorithm, AuthzRequirement, Progress, RequestContext, Verification};
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+/// What the futures of pending verifications share with the verifier.
+struct Shared {
+    keys: KeyCache,
+    deliveries: Option<Rc<Deliveries>>,
+}
+
+impl Shared {
+    /// The JavaScript result, with `delivery` when an async sink is still writing the record.
+    fn result(&self, v: &Verification, with_challenge: bool) -> JsValue {
+        let out = convert::result(v, with_challenge);
+        if let Some(p) = self.deliveries.as_ref().and_then(|d| d.take()) {
+            let _ = Reflect::set(&out, &"delivery".into(), &p);
+        }
+        out
+    }
+
+    /// Resolves a [`Progress`]: immediately, or after WebCrypto checked the signature.
+    fn settle(self: &Rc<Self>, progress: Progress, with_challenge: bool) -> Promise {
+        match progress {
+            Progress::Done(v) => Promise::resolve(&self.result(&v, with_challenge)),
+            Progress::Signature(pending) => {
+                let shared = self.clone();
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let v = webcrypto::finish(pending, &shared.keys).await;
+                    Ok(shared.result(&v, with_challenge))
+                })
+            }
+        }
+    }
+}
+
+/// Verifies JWTs and audits every verification (see the package README).
+#[wasm_bindgen]
+pub struct Verifier {
+    core: jwt_audit::Verifier,
+    shared: Rc<Shared>,
+    /// Every allowed algorithm is HMAC, so `verifySync` can answer.
+    hmac_only: bool,
+}
+
+/// The three arguments every verification takes, converted.
+struct Call {
+    token: Vec<u8>,
+    ctx: RequestContext,
+    need: Option<AuthzRequirement>,
+}
+
+impl Call {
+    fn new(token: &JsValue, context: &JsValue, requirement: &JsValue) -> Result<Self, JsValue> {
+        Ok(Self {
+            token: convert::token(token)?,
+            ctx: convert::context(context)?,
+            need: convert::requirement(requirement)?,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Builds a verifier; an invalid configuration throws a `ConfigError` (`option`, `code`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "VerifierConfig")] config: JsValue,
+    ) -> Result<Verifier, JsValue> {
+        let (config, sink) = convert::config(&config)?;
+        let hmac_only = config.algorithms.iter().all(|a| {
+            a.parse::<Algorithm>()
+                .map(Algorithm::is_hmac)
+                .unwrap_or(true)
+        });
+        let mut builder = jwt_audit::Verifier::builder().config(config);
+        let mut deliveries = None;
+        if let Some((sink, d)) = JsSink::from_option(&sink)? {
+            builder = builder.shared_sink(Arc::new(sink));
+            deliveries = Some(d);
+        }
+        let core = builder.build().map_err(|e| errors::config(&e))?;
+        Ok(Verifier {
+            core,
+            shared: Rc::new(Shared {
+                keys: KeyCache::default(),
+                deliveries,
+            }),
+            hmac_only,
+        })
+    }
+
+    /// Verifies a compact JWS (string or `Uint8Array`, without `Bearer `). Resolves to
+    /// `{ ok, claims, record }` — never rejects for a bad token, only for arguments of the wrong
+    /// type. `requirement` (`{ scopes, roles }`) adds an authorization check.
+    #[wasm_bindgen(unchecked_return_type = "Promise<VerifyResult>")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | null | undefined")]
+        token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RequestContext | null | undefined")]
+        context: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AuthzRequirement | null | undefined")]
+        requirement: JsValue,
+    ) -> Promise {
+        match Call::new(&token, &context, &requirement) {
+            Ok(c) => self
+                .shared
+                .settle(self.core.begin(&c.token, &c.ctx, c.need.as_ref()), false),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
+    /// Synchronous `verify` for verifiers whose allowed algorithms are all HS*; otherwise throws
+    /// (`code` `ERR_JWT_AUDIT_ASYNC_REQUIRED`) before looking at the token.
+    #[wasm_bindgen(js_name = verifySync, unchecked_return_type = "VerifyResult")]
+    pub fn verify_sync(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | null | undefined")]
+        token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RequestContext | null | undefined")]
+        context: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AuthzRequirement | null | undefined")]
+        requirement: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        if !self.hmac_only {
+            return Err(errors::async_required());
+        }
+        let c = Call::new(&token, &context, &requirement)?;
+        match self.core.begin(&c.token, &c.ctx, c.need.as_ref()) {
+            Progress::Done(v) => Ok(self.shared.result(&v, false)),
+            // Unreachable with an HMAC-only allow-list; finish it rather than drop a record.
+            Progress::Signature(p) => Ok(self.shared.result(&p.finish(false), false)),
+        }
+    }
+
+    /// Verifies the credential of an HTTP `Authorization` header value (the core's RFC 6750
+    /// parsing: absent or non-Bearer is `missing_token`). Resolves to `{ ok, claims, record,
+    /// challenge }`; `challenge` (`{ status, wwwAuthenticate, body }`) is the core's generic
+    /// answer for a rejection, `null` when accepted.
+    #[wasm_bindgen(unchecked_return_type = "Promise<AuthenticateResult>")]
+    pub fn authenticate(
+        &self,
+        authorization: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "RequestContext | null | undefined")]
+        context: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AuthzRequirement | null | undefined")]
+        requirement: JsValue,
+    ) -> Promise {
+        use jwt_audit::http::{Credential, bearer_credential};
+        let (ctx, need) = match (
+            convert::context(&context),
+            convert::requirement(&requirement),
+        ) {
+            (Ok(c), Ok(n)) => (c, n),
+            (Err(e), _) | (_, Err(e)) => return Promise::reject(&e),
+        };
+        let header = authorization.as_deref();
+        let progress = match bearer_credential(header) {
+            Credential::Bearer(token) => self.core.begin(token, &ctx, need.as_ref()),
+            _ => Progress::Done(self.core.verify_authorization(header, &ctx, need.as_ref())),
+        };
+        self.shared.settle(progress, true)
+    }
+
+    /// Counts by outcome and failure kind, and records lost by sinks (snake_case, like records).
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> JsValue {
+        convert::parse(&serde_json::to_string(&self.core.stats()).unwrap_or_default())
+    }
+
+    /// The verifier's name, as written in records.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.core.name().to_string()
+    }
+}
