@@ -6,7 +6,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jwt_audit::FailureKind;
-use jwt_audit_benches::{Alg, Fixture, claims, now, parse_header_and_payload, sign, tamper_signature};
+use jwt_audit_benches::{
+    Alg, Fixture, claims, now, parse_header_and_payload, sign, tamper_signature,
+};
 use std::hint::black_box;
 
 /// `verify_<alg>`: `jwt_audit` vs `jsonwebtoken` vs `signature_only`.

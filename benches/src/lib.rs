@@ -98,7 +98,7 @@ impl AuditSink for NoopSink {
 
 /// The aws-lc-rs signature check alone, with the key prepared once.
 enum RawKey {
-    Hmac(hmac::Key),
+    Hmac(Box<hmac::Key>),
     Public(signature::ParsedPublicKey),
 }
 
@@ -122,8 +122,7 @@ pub struct Fixture {
 /// `tests/vectors/keys/<name>` as text.
 pub fn key_file(name: &str) -> String {
     let path = keys_dir().join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 fn keys_dir() -> PathBuf {
@@ -241,10 +240,10 @@ impl Fixture {
         validation.validate_nbf = true;
         validation.leeway = 30;
         let raw_key = match alg {
-            Alg::HS256 => RawKey::Hmac(hmac::Key::new(
+            Alg::HS256 => RawKey::Hmac(Box::new(hmac::Key::new(
                 hmac::HMAC_SHA256,
                 public.trim_end().as_bytes(),
-            )),
+            ))),
             _ => {
                 let params: &'static dyn signature::VerificationAlgorithm = match alg {
                     Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
