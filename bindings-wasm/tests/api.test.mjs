@@ -1,0 +1,298 @@
+// The JavaScript surface under Node: configuration errors, sinks, verifySync, arguments, the
+// HTTP helpers, stats, and concurrency of the WebCrypto path.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Verifier, correlationId, newCorrelationId } from "@jwt-audit/wasm";
+import { cases, publicKeyPem, secret, stable } from "./common.mjs";
+
+const byName = Object.fromEntries(cases.map((c) => [c.name, c]));
+const hs = byName["hs256-valid"];
+const rs = byName["rs256-valid"];
+const rsBad = byName["rs256-bad-signature"];
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The error `fn` throws (fails if it does not throw). */
+function thrown(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  assert.fail("expected an exception");
+}
+
+describe("configuration", () => {
+  test("camelCase and snake_case names build the same verifier", async () => {
+    const base = { keys: hs.config.keys, algorithms: ["HS256"], now: hs.config.now };
+    const camel = new Verifier({ ...base, leewaySeconds: 0, requiredClaims: ["exp", "jti"], maxTokenBytes: 4096 });
+    const snake = new Verifier({ ...base, leeway_seconds: 0, required_claims: ["exp", "jti"], max_token_bytes: 4096 });
+    const [a, b] = await Promise.all([camel.verify(hs.token), snake.verify(hs.token)]);
+    assert.equal(a.ok, true);
+    assert.deepEqual(stable(a.record), stable(b.record));
+  });
+
+  test("an invalid option is a ConfigError naming it", () => {
+    const e = thrown(() => new Verifier({ keys: hs.config.keys, algorithms: ["HS256"], leewaySeconds: 301 }));
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, "ConfigError");
+    assert.equal(e.code, "ERR_JWT_AUDIT_CONFIG");
+    // The core names options in their canonical snake_case spelling once parsed.
+    assert.match(e.option, /^leeway(Seconds|_seconds)$/);
+    assert.ok(e.message.includes(e.option));
+  });
+
+  test("`none` and empty allow-lists are refused at construction", () => {
+    assert.equal(thrown(() => new Verifier({ keys: hs.config.keys, algorithms: ["none"] })).option, "algorithms[0]");
+    assert.equal(thrown(() => new Verifier({ keys: hs.config.keys, algorithms: [] })).option, "algorithms");
+  });
+
+  test("errors never echo key material", () => {
+    const short = "short-secret-123";
+    const e1 = thrown(() => new Verifier({ keys: [{ secret: short }], algorithms: ["HS256"] }));
+    assert.equal(e1.option, "keys[0].secret");
+    assert.ok(!e1.message.includes(short));
+    const pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBAD+KEY+MATERIAL+DO+NOT+ECHO+THIS+PLEASE=\n-----END PRIVATE KEY-----\n";
+    const e2 = thrown(() => new Verifier({ keys: [{ pem }], algorithms: ["EdDSA"] }));
+    assert.equal(e2.option, "keys[0].pem");
+    assert.ok(!e2.message.includes("MATERIAL"));
+  });
+
+  test("a config that is not an object, or not JSON, is a ConfigError", () => {
+    for (const bad of [undefined, null, "HS256", 42, [], () => {}]) {
+      const e = thrown(() => new Verifier(bad));
+      assert.equal(e.name, "ConfigError");
+      assert.equal(e.option, "config");
+    }
+    const e = thrown(() => new Verifier({ keys: hs.config.keys, algorithms: ["HS256"], now: 10n }));
+    assert.equal(e.option, "config");
+  });
+
+  test("unknown options are refused", () => {
+    assert.equal(thrown(() => new Verifier({ ...hs.config, leeway: 5 })).name, "ConfigError");
+  });
+
+  test("RSA keys outside 2048..8192 bits are refused, as natively", () => {
+    const jwk = { kty: "RSA", n: Buffer.alloc(128, 0xc5).toString("base64url"), e: "AQAB" };
+    const e = thrown(() => new Verifier({ keys: [{ jwk }], algorithms: ["RS256"] }));
+    assert.match(e.message, /2048 to 8192 bits/);
+  });
+
+  test("the caller's config object is not modified", () => {
+    const config = { ...hs.config, sink: () => {} };
+    new Verifier(config);
+    assert.equal(typeof config.sink, "function");
+  });
+});
+
+describe("sinks", () => {
+  test("a function receives each record as an object equal to the result's", async () => {
+    const seen = [];
+    const v = new Verifier({ ...rs.config, sink: (r) => seen.push(r) });
+    const results = [await v.verify(rs.token), await v.verify(rsBad.token)];
+    assert.deepEqual(seen, results.map((r) => r.record));
+    assert.equal(results[0].delivery, undefined);
+  });
+
+  test("console (any object with log) gets one JSON line per record", async () => {
+    const lines = [];
+    const fakeConsole = { log: (line) => lines.push(line) };
+    const r = await new Verifier({ ...hs.config, sink: fakeConsole }).verify("not.a.token");
+    assert.equal(lines.length, 1);
+    assert.equal(typeof lines[0], "string");
+    assert.ok(!lines[0].includes("\n"));
+    assert.deepEqual(JSON.parse(lines[0]), r.record);
+  });
+
+  test('"stdout" writes through the global console.log', async (t) => {
+    const lines = [];
+    t.mock.method(console, "log", (line) => lines.push(line));
+    await new Verifier({ ...hs.config, sink: "stdout" }).verify(hs.token);
+    t.mock.restoreAll();
+    assert.equal(JSON.parse(lines[0]).outcome, "accepted");
+  });
+
+  test("files and other values are ConfigErrors", () => {
+    assert.equal(thrown(() => new Verifier({ ...hs.config, sink: { file: "/tmp/x" } })).option, "sink.file");
+    assert.equal(thrown(() => new Verifier({ ...hs.config, sink: 42 })).option, "sink");
+    assert.equal(thrown(() => new Verifier({ ...hs.config, sink: "stderr" })).option, "sink");
+  });
+
+  test("a throwing sink is counted and does not change the decision", async () => {
+    const v = new Verifier({ ...hs.config, sink: () => { throw new Error("disk full"); } });
+    assert.equal((await v.verify(hs.token)).ok, true);
+    assert.equal(v.stats().sink_errors, 1);
+  });
+
+  test("with auditFailClosed, a token whose record was refused is rejected (audit_failed)", async () => {
+    const v = new Verifier({ ...hs.config, auditFailClosed: true, sink: () => { throw new Error("down"); } });
+    const r = await v.verify(hs.token);
+    assert.equal(r.ok, false);
+    assert.equal(r.claims, null);
+    assert.equal(r.record.failure.kind, "audit_failed");
+  });
+
+  test("an async sink's Promise comes back as `delivery`; rejections are counted", async () => {
+    let fail = false;
+    const written = [];
+    const v = new Verifier({
+      ...rs.config,
+      sink: async (r) => {
+        await new Promise((res) => setTimeout(res, 5));
+        if (fail) throw new Error("unreachable collector");
+        written.push(r.id);
+      },
+    });
+    const ok = await v.verify(rs.token);
+    assert.ok(ok.delivery instanceof Promise);
+    await ok.delivery;
+    assert.deepEqual(written, [ok.record.id]);
+    fail = true;
+    const r = await v.verify(rsBad.token);
+    await r.delivery; // fulfils even though the sink rejected
+    assert.equal(v.stats().records_failed, 1);
+    assert.equal(v.stats().sink_errors, 0);
+  });
+});
+
+describe("verifySync", () => {
+  test("answers synchronously for HMAC-only verifiers", () => {
+    const r = new Verifier(hs.config).verifySync(hs.token);
+    assert.ok(!(r instanceof Promise));
+    assert.equal(r.ok, true);
+    assert.equal(r.claims.sub, "user-123");
+  });
+
+  test("throws ERR_JWT_AUDIT_ASYNC_REQUIRED when asymmetric algorithms are allowed", () => {
+    const seen = [];
+    const v = new Verifier({ ...rs.config, sink: (r) => seen.push(r) });
+    const e = thrown(() => v.verifySync(rs.token));
+    assert.equal(e.code, "ERR_JWT_AUDIT_ASYNC_REQUIRED");
+    assert.equal(seen.length, 0, "nothing was verified, so nothing was recorded");
+  });
+});
+
+describe("arguments", () => {
+  test("undefined, null and '' are missing tokens", async () => {
+    const v = new Verifier(hs.config);
+    for (const t of [undefined, null, ""]) {
+      assert.equal((await v.verify(t)).record.failure.kind, "missing_token");
+    }
+  });
+
+  test("a Uint8Array token is verified like its string", async () => {
+    const v = new Verifier(hs.config);
+    const r = await v.verify(new TextEncoder().encode(hs.token));
+    assert.equal(r.ok, true);
+  });
+
+  test("wrong argument types reject with a TypeError (code ERR_JWT_AUDIT_ARGUMENT)", async () => {
+    const v = new Verifier(hs.config);
+    for (const [token, ctx, need] of [[42], [{}], [hs.token, "ctx"], [hs.token, { clientIP: "x" }], [hs.token, { path: 7 }], [hs.token, null, { scope: ["a"] }]]) {
+      await assert.rejects(v.verify(token, ctx, need), (e) => e instanceof TypeError && e.code === "ERR_JWT_AUDIT_ARGUMENT");
+      assert.throws(() => v.verifySync(token, ctx, need), (e) => e instanceof TypeError && e.code === "ERR_JWT_AUDIT_ARGUMENT");
+    }
+  });
+
+  test("context in camelCase or snake_case lands in record.request", async () => {
+    const v = new Verifier(hs.config);
+    const camel = { correlationId: "req-1", clientIp: "203.0.113.7", method: "GET", path: "/orders", userAgent: "curl/8" };
+    const snake = { correlation_id: "req-1", client_ip: "203.0.113.7", method: "GET", path: "/orders", user_agent: "curl/8" };
+    assert.deepEqual((await v.verify(hs.token, camel)).record.request, snake);
+    assert.deepEqual((await v.verify(hs.token, snake)).record.request, snake);
+  });
+
+  test("a requirement adds the authorization check", async () => {
+    const v = new Verifier(hs.config);
+    const r = await v.verify(hs.token, null, { scopes: ["orders:admin"] });
+    assert.equal(r.ok, false);
+    assert.equal(r.record.failure.kind, "insufficient_scope");
+    assert.equal(r.record.event, "authz_fail");
+    assert.deepEqual(r.record.authz.required.scopes, ["orders:admin"]);
+  });
+});
+
+describe("records", () => {
+  test("hold neither the token nor its signature", async () => {
+    const v = new Verifier(rs.config);
+    for (const token of [rs.token, rsBad.token]) {
+      const text = JSON.stringify((await v.verify(token)).record);
+      assert.ok(!text.includes(token));
+      assert.ok(!text.includes(token.split(".")[2]));
+    }
+  });
+
+  test("use the system clock when `now` is not set", async () => {
+    const { now, ...config } = hs.config;
+    const before = Date.now();
+    const r = await new Verifier(config).verify(hs.token);
+    assert.equal(r.record.failure.kind, "expired");
+    const t = Date.parse(r.record.time);
+    assert.ok(t >= before - 1000 && t <= Date.now() + 1000);
+  });
+});
+
+describe("HTTP helpers", () => {
+  const v = new Verifier(hs.config);
+
+  test("authenticate: Bearer extraction and the core's challenges", async () => {
+    const cases = [
+      [undefined, "missing_token", 401, "Bearer"],
+      ["Basic dXNlcjpwYXNz", "missing_token", 401, "Bearer"],
+      ["Bearer", "malformed", 401, 'Bearer error="invalid_token"'],
+      [`Bearer ${hs.token}x`, "bad_signature", 401, 'Bearer error="invalid_token"'],
+    ];
+    for (const [header, kind, status, www] of cases) {
+      const r = await v.authenticate(header, { path: "/orders" });
+      assert.equal(r.record.failure.kind, kind, String(header));
+      assert.deepEqual([r.challenge.status, r.challenge.wwwAuthenticate], [status, www]);
+      assert.doesNotThrow(() => JSON.parse(r.challenge.body));
+      assert.equal(r.record.request.path, "/orders");
+    }
+    const ok = await v.authenticate(`bearer  ${hs.token}`);
+    assert.equal(ok.ok, true);
+    assert.equal(ok.challenge, null);
+  });
+
+  test("authenticate: insufficient scope is a 403 naming the scope", async () => {
+    const r = await v.authenticate(`Bearer ${hs.token}`, null, { scopes: ["orders:admin"] });
+    assert.equal(r.challenge.status, 403);
+    assert.equal(r.challenge.wwwAuthenticate, 'Bearer error="insufficient_scope", scope="orders:admin"');
+  });
+
+  test("correlation ids", () => {
+    assert.equal(correlationId("req-7", null), "req-7");
+    assert.equal(correlationId("bad\nid", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.equal(correlationId(undefined, undefined), undefined);
+    assert.match(newCorrelationId(), UUID_V7);
+  });
+});
+
+describe("stats and concurrency", () => {
+  test("200 concurrent RS256/ES256/EdDSA verifications, valid and forged, all decided right", async () => {
+    const names = ["rs256-valid", "rs256-bad-signature", "es256-valid", "es256-bad-signature", "eddsa-valid", "eddsa-bad-signature", "ps256-valid", "es256-signed-by-other-key"];
+    const config = {
+      keys: [
+        { pem: publicKeyPem("rsa-1") },
+        { pem: publicKeyPem("ec-p256") },
+        { pem: publicKeyPem("ed25519") },
+      ],
+      algorithms: ["RS256", "PS256", "ES256", "EdDSA"],
+      now: rs.config.now,
+      name: "concurrency",
+    };
+    const v = new Verifier(config);
+    const jobs = Array.from({ length: 200 }, (_, i) => byName[names[i % names.length]]);
+    const results = await Promise.all(jobs.map((c) => v.verify(c.token)));
+    results.forEach((r, i) => assert.equal(r.record.outcome, jobs[i].expected.outcome, jobs[i].name));
+    const stats = v.stats();
+    assert.equal(stats.accepted + stats.rejected, 200);
+    assert.equal(stats.accepted, results.filter((r) => r.ok).length);
+    assert.equal(stats.by_kind.bad_signature, stats.rejected);
+    assert.equal(v.name, "concurrency");
+  });
+
+  test("an HMAC secret verifies HS384/HS512 too", async () => {
+    const v = new Verifier({ keys: [{ secret: secret("hmac-64") }], algorithms: ["HS512"], now: hs.config.now });
+    assert.equal((await v.verify(byName["hs512-valid"].token)).ok, true);
+  });
+});
