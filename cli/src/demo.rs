@@ -416,7 +416,7 @@ impl Traffic {
     }
 
     /// A request from session `s` presenting `token` on one of its usual routes.
-    fn from_session(&mut self, s: usize, token: String) -> Request {
+    fn by_session(&mut self, s: usize, token: String) -> Request {
         let client = self.sessions[s].client;
         let (method, path) = self.route(client);
         let (ip, agent) = (self.sessions[s].ip.clone(), self.sessions[s].user_agent);
@@ -427,7 +427,7 @@ impl Traffic {
         }
     }
 
-    fn from_attacker(&mut self, authorization: String) -> Request {
+    fn by_attacker(&mut self, authorization: String) -> Request {
         let order = self.order();
         Request {
             authorization: Some(authorization),
@@ -462,7 +462,7 @@ impl Traffic {
                     }
                 };
                 let token = self.sessions[s].token.clone();
-                self.from_session(s, token)
+                self.by_session(s, token)
             }
             Incident::StuckExpired => {
                 let token = self.stuck_token.clone();
@@ -485,7 +485,7 @@ impl Traffic {
                     c["iat"] = json!(now - ago - 3600);
                     c["exp"] = json!(now - ago);
                 });
-                self.from_session(s, token)
+                self.by_session(s, token)
             }
             Incident::NotYetValid => {
                 // The partner's token service runs five minutes fast.
@@ -495,13 +495,13 @@ impl Traffic {
                     c["nbf"] = json!(now + 300);
                     c["exp"] = json!(now + 3900);
                 });
-                self.from_session(s, token)
+                self.by_session(s, token)
             }
             Incident::WrongAudience => {
                 // A beta build still configured for staging.
                 let s = self.mobile_session();
                 let token = self.mint_for(s, now, |c| c["aud"] = json!("orders-api-staging"));
-                let mut r = self.from_session(s, token);
+                let mut r = self.by_session(s, token);
                 r.context.user_agent = Some("AcmeShop-iOS/5.3.0-beta.2".into());
                 r
             }
@@ -510,13 +510,13 @@ impl Traffic {
                 let token = self.mint_for(s, now, |c| {
                     c["iss"] = json!("https://auth.staging.acme.example")
                 });
-                self.from_session(s, token)
+                self.by_session(s, token)
             }
             Incident::MissingScope => {
                 let s = self.mobile_session();
                 let token = self.sessions[s].token.clone();
                 let order = self.order();
-                let mut r = self.from_session(s, token);
+                let mut r = self.by_session(s, token);
                 r.context.method = Some("DELETE".into());
                 r.context.path = Some(format!("/admin/orders/{order}"));
                 r.need = Some(AuthzRequirement::new().scopes(["orders:admin"]));
@@ -555,25 +555,25 @@ impl Traffic {
                 let mut claims = self.claims(Client::Mobile, "admin", now);
                 claims["scope"] = json!("orders:admin");
                 let token = unsigned(&json!({"alg": "none", "typ": "JWT"}), &claims);
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
             Incident::KeyConfusion => {
                 // HS256 "signed" with the RSA public key, which the attacker downloaded.
                 let mut claims = self.claims(Client::Mobile, "admin", now);
                 claims["scope"] = json!("orders:admin");
                 let token = sign_hmac(self.keys.rsa_public_pem.as_bytes(), KID_RSA, &claims);
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
             Incident::Tampered => {
                 // A captured valid token with an extra scope pasted into the payload.
                 let s = self.mobile_session();
                 let token = tamper(&self.sessions[s].token);
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
             Incident::KidInjection => {
                 let claims = self.claims(Client::Mobile, "admin", now);
                 let token = sign_hmac(b"\0", "../../../../dev/null", &claims);
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
             Incident::RotatedKid => {
                 // An old app build holding a token from the key rotated out last year.
@@ -581,13 +581,13 @@ impl Traffic {
                 let sub = self.sessions[s].sub.clone();
                 let claims = self.claims(Client::Mobile, &sub, now - 120);
                 let token = self.keys.sign(Jws::RS256, "rsa-2025-07", &claims);
-                self.from_session(s, token)
+                self.by_session(s, token)
             }
             Incident::Oversized => {
                 let mut claims = self.claims(Client::Mobile, "admin", now);
                 claims["permissions"] = json!(vec!["orders:admin"; 1000]);
                 let token = sign_hmac(b"guess", KID_HS, &claims);
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
             Incident::Garbage => {
                 const GARBAGE: [&str; 4] = [
@@ -597,7 +597,7 @@ impl Traffic {
                     "Bearer ' OR '1'='1",
                 ];
                 let g = GARBAGE[self.seq as usize % GARBAGE.len()];
-                self.from_attacker(g.to_string())
+                self.by_attacker(g.to_string())
             }
             Incident::Jwe => {
                 let part = |n: usize| URL_SAFE_NO_PAD.encode(vec![0x5a; n]);
@@ -609,7 +609,7 @@ impl Traffic {
                     part(64),
                     part(16)
                 );
-                self.from_attacker(format!("Bearer {token}"))
+                self.by_attacker(format!("Bearer {token}"))
             }
         }
     }

@@ -108,7 +108,7 @@ impl Source {
     }
 
     /// The size in bytes of a regular file (for a progress bar).
-    pub fn len(&self) -> Option<u64> {
+    pub fn file_size(&self) -> Option<u64> {
         match self {
             Self::Stdin => None,
             Self::File(p) => std::fs::metadata(p)

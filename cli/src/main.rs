@@ -13,7 +13,7 @@ use std::process::ExitCode;
 /// Exit status: 0 success (every token accepted), 1 a token was rejected (inspect: could not be
 /// decoded), 2 usage, configuration or I/O error.
 #[derive(Parser, Debug)]
-#[command(name = "jwt-audit", version, about, long_about = None)]
+#[command(name = "jwt-audit", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,7 +25,7 @@ enum Command {
     /// (JSON Lines on stdout) and a summary (stderr). No files, no network.
     Demo(DemoArgs),
     /// Verify tokens with keys and policy from flags or --config; one record per token on stdout.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Decode a token WITHOUT verifying it: header, redacted claims, fingerprint, times.
     Inspect(InspectArgs),
     /// Summarize JSON Lines audit logs (plain or gzip): totals, top rejections, timeline.

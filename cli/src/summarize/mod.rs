@@ -405,11 +405,11 @@ fn progress_bar(source: &Source, wanted: bool) -> Option<ProgressBar> {
     if !wanted || !io::stderr().is_terminal() {
         return None;
     }
-    let bar = match source.len() {
+    let bar = match source.file_size() {
         Some(len) => ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr()),
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
     };
-    let template = if source.len().is_some() {
+    let template = if source.file_size().is_some() {
         "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}"
     } else {
         "{msg} {spinner} {bytes} {binary_bytes_per_sec}"

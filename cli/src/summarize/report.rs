@@ -214,7 +214,7 @@ fn render_examples(s: &Summary, out: &mut String) {
     });
     let _ = writeln!(out, "\nfirst rejection of each kind, most severe first");
     for e in examples {
-        let opt = |v: &Option<String>| v.as_deref().map_or("-".to_string(), |s| label(s));
+        let opt = |v: &Option<String>| v.as_deref().map_or("-".to_string(), label);
         let _ = writeln!(
             out,
             "  {:<8} {:<21} {} {} {} from {}: {}",
