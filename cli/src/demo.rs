@@ -16,7 +16,7 @@
 
 use crate::error::{CliError, Status};
 use crate::output::RecordWriter;
-use crate::summarize::{Bucket, Summary, render_text};
+use crate::summarize::{Bucket, Detail, Summary, render_text};
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
@@ -711,7 +711,7 @@ pub fn run(args: &DemoArgs) -> Result<Status, CliError> {
     out.flush()?;
     if !args.quiet {
         eprint!("{}", intro(args, started.elapsed().as_secs_f64()));
-        eprint!("{}", render_text(&summary, 5));
+        eprint!("{}", render_text(&summary, 5, Detail::Brief));
         eprintln!("\n{}", outro(args));
     }
     Ok(Status::Success)

@@ -538,3 +538,43 @@ fn shared_vectors() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn policy_flags_reach_the_core() {
+    let token = hs256(&good_claims());
+    let run = |args: &[&str]| {
+        let out = verify_hs256().args(args).arg(&token).output().unwrap();
+        let r = records(&out.stdout).remove(0);
+        (
+            out.status.code(),
+            r["failure"]["kind"].clone(),
+            r["failure"]["detail"].clone(),
+        )
+    };
+    assert_eq!(run(&["--require", "exp", "--require", "jti"]).0, Some(0));
+    let (code, kind, detail) = run(&["--require", "tenant"]);
+    assert_eq!((code, kind), (Some(1), json!("missing_claim")));
+    assert_eq!(detail, "tenant is required");
+    let (code, kind, _) = run(&["--typ", "at+jwt"]);
+    assert_eq!((code, kind), (Some(1), json!("invalid_claim")));
+    let (code, kind, _) = run(&["--max-token-bytes", "64"]);
+    assert_eq!((code, kind), (Some(1), json!("token_too_large")));
+    let out = verify_hs256()
+        .args(["--max-token-bytes", "10", &token])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--max-token-bytes: must be between 64 and"));
+}
+
+#[test]
+fn invalid_utf8_lines_on_stdin_are_rejected_not_fatal() {
+    let good = hs256(&good_claims());
+    let mut input = b"\xff\xfe.\x80.x\n".to_vec();
+    input.extend_from_slice(good.as_bytes());
+    let out = verify_hs256().arg("-").write_stdin(input).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let records = records(&out.stdout);
+    assert_eq!(records[0]["failure"]["kind"], "malformed");
+    assert_eq!(records[1]["outcome"], "accepted");
+}

@@ -10,7 +10,7 @@
 mod report;
 mod topk;
 
-pub use report::{render_json, render_text};
+pub use report::{Detail, render_json, render_text};
 pub use topk::TopK;
 
 use crate::display::Format;
@@ -433,7 +433,7 @@ pub fn run(args: &SummarizeArgs) -> Result<Status, CliError> {
         summary.add_input(source, !args.no_progress)?;
     }
     let text = match args.format {
-        Format::Text => render_text(&summary, args.top),
+        Format::Text => render_text(&summary, args.top, Detail::Full),
         Format::Json => render_json(&summary),
     };
     io::stdout()

@@ -71,8 +71,17 @@ fn counts_table(title: &str, topk: &TopK, rows: Vec<(&str, u64)>, whole: u64) ->
     out
 }
 
+/// How much of the summary the text shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Outcome, severity, failure kinds, client IPs, timeline and examples (the demo's stderr).
+    Brief,
+    /// Also the alg, kid and issuer totals and the top fingerprints and subjects.
+    Full,
+}
+
 /// The summary as text: totals, top-N tables, the rejection timeline and an example per kind.
-pub fn render_text(s: &Summary, top: usize) -> String {
+pub fn render_text(s: &Summary, top: usize, detail: Detail) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -132,27 +141,31 @@ pub fn render_text(s: &Summary, top: usize) -> String {
         s.kind.top(usize::MAX),
         s.rejected,
     ));
-    out.push_str(&counts_table("alg", &s.alg, s.alg.top(top), s.records));
-    out.push_str(&counts_table("kid", &s.kid, s.kid.top(top), s.records));
-    out.push_str(&counts_table(
-        "issuer",
-        &s.issuer,
-        s.issuer.top(top),
-        s.records,
-    ));
+    if detail == Detail::Full {
+        out.push_str(&counts_table("alg", &s.alg, s.alg.top(top), s.records));
+        out.push_str(&counts_table("kid", &s.kid, s.kid.top(top), s.records));
+        out.push_str(&counts_table(
+            "issuer",
+            &s.issuer,
+            s.issuer.top(top),
+            s.records,
+        ));
+    }
     out.push_str("\nrejections by\n");
-    out.push_str(&counts_table(
-        "fingerprint",
-        &s.rejected_fingerprint,
-        s.rejected_fingerprint.top(top),
-        s.rejected,
-    ));
-    out.push_str(&counts_table(
-        "subject",
-        &s.rejected_subject,
-        s.rejected_subject.top(top),
-        s.rejected,
-    ));
+    if detail == Detail::Full {
+        out.push_str(&counts_table(
+            "fingerprint",
+            &s.rejected_fingerprint,
+            s.rejected_fingerprint.top(top),
+            s.rejected,
+        ));
+        out.push_str(&counts_table(
+            "subject",
+            &s.rejected_subject,
+            s.rejected_subject.top(top),
+            s.rejected,
+        ));
+    }
     out.push_str(&counts_table(
         "client ip",
         &s.rejected_client_ip,
