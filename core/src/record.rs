@@ -44,16 +44,23 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// The record as one line of JSON (no trailing newline). Object keys are sorted, so the bytes
     /// are the same whatever serde_json features the host build unified.
+    ///
+    /// The bytes are exactly those of `serde_json::to_string(&record)`, written by a hand-made
+    /// writer (see [`write_json_line`](Self::write_json_line)).
     pub fn to_json(&self) -> String {
-        // Serialising plain data into a String cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = Vec::with_capacity(1024);
+        write::record(self, &mut out);
+        // The writer only appends `str`s and ASCII.
+        String::from_utf8(out).unwrap_or_default()
     }
 
-    /// Appends the record and a newline to `out` (the JSON Lines form).
+    /// Appends the record and a newline to `out` (the JSON Lines form). The same bytes as
+    /// `serde_json::to_writer(out, record)` followed by `\n`, several times faster: fields are
+    /// written in declaration order without going through serde, and strings that need no escape
+    /// are copied whole.
     pub fn write_json_line(&self, out: &mut Vec<u8>) {
-        if serde_json::to_writer(&mut *out, self).is_ok() {
-            out.push(b'\n');
-        }
+        write::record(self, out);
+        out.push(b'\n');
     }
 
     /// `true` when the token was accepted.
@@ -80,6 +87,16 @@ pub enum Event {
 }
 
 impl Event {
+    /// The JSON name, e.g. `"authn_token_valid"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthnTokenValid => "authn_token_valid",
+            Self::AuthnTokenInvalid => "authn_token_invalid",
+            Self::AuthnTokenReuse => "authn_token_reuse",
+            Self::AuthzFail => "authz_fail",
+        }
+    }
+
     pub(crate) fn for_failure(kind: Option<FailureKind>) -> Self {
         match kind {
             None => Self::AuthnTokenValid,
@@ -95,6 +112,16 @@ impl Event {
 pub enum Outcome {
     Accepted,
     Rejected,
+}
+
+impl Outcome {
+    /// The JSON name, `"accepted"` or `"rejected"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
 }
 
 /// Why the token was rejected: the first failing check, and every other check that failed after
@@ -176,6 +203,16 @@ pub enum Decision {
     Deny,
 }
 
+impl Decision {
+    /// The JSON name, `"allow"` or `"deny"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Deny => "deny",
+        }
+    }
+}
+
 /// Which verifier produced the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifierInfo {
@@ -234,4 +271,469 @@ fn ser_map_canonical<S: Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result
         out.serialize_entry(k, &Canonical(v))?;
     }
     out.end()
+}
+
+/// The hand-written JSON writer behind [`AuditRecord::to_json`] and
+/// [`AuditRecord::write_json_line`]. It produces exactly the bytes of `serde_json::to_writer` on
+/// the derived `Serialize` (compact, fields in declaration order, claim objects with sorted keys);
+/// the tests below compare the two on varied records. Numbers and strings that need escaping are
+/// written by serde_json itself, so its number formatting and escapes are used unchanged.
+mod write {
+    use super::*;
+    use crate::errors::Step;
+    use serde_json::Map;
+
+    pub(super) fn record(r: &AuditRecord, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"schema\":");
+        string(&r.schema, out);
+        out.extend_from_slice(b",\"id\":");
+        string(&r.id, out);
+        out.extend_from_slice(b",\"time\":\"");
+        timefmt::write_rfc3339_ms(r.time_ms, out);
+        out.extend_from_slice(b"\",\"duration_us\":");
+        uint(r.duration_us, out);
+        out.extend_from_slice(b",\"event\":");
+        name(r.event.as_str(), out);
+        out.extend_from_slice(b",\"outcome\":");
+        name(r.outcome.as_str(), out);
+        out.extend_from_slice(b",\"severity\":");
+        name(r.severity.as_str(), out);
+        out.extend_from_slice(b",\"failure\":");
+        match &r.failure {
+            None => out.extend_from_slice(b"null"),
+            Some(f) => {
+                check_fields(f.kind, f.step, &f.detail, out);
+                out.extend_from_slice(b",\"also\":[");
+                for (i, c) in f.also.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    check_fields(c.kind, c.step, &c.detail, out);
+                    out.push(b'}');
+                }
+                out.extend_from_slice(b"]}");
+            }
+        }
+        token(&r.token, out);
+        out.extend_from_slice(b",\"claims\":{\"values\":{");
+        for (i, (k, v)) in r.claims.values.iter().enumerate() {
+            member(i, k, v, out);
+        }
+        out.extend_from_slice(b"},\"dropped\":");
+        strings(&r.claims.dropped, out);
+        let q = &r.request;
+        out.extend_from_slice(b"},\"request\":{\"correlation_id\":");
+        opt_string(q.correlation_id.as_deref(), out);
+        out.extend_from_slice(b",\"client_ip\":");
+        opt_string(q.client_ip.as_deref(), out);
+        out.extend_from_slice(b",\"method\":");
+        opt_string(q.method.as_deref(), out);
+        out.extend_from_slice(b",\"path\":");
+        opt_string(q.path.as_deref(), out);
+        out.extend_from_slice(b",\"user_agent\":");
+        opt_string(q.user_agent.as_deref(), out);
+        out.extend_from_slice(b"},\"authz\":");
+        match &r.authz {
+            None => out.extend_from_slice(b"null"),
+            Some(a) => {
+                out.extend_from_slice(b"{\"required\":");
+                grants(&a.required, out);
+                out.extend_from_slice(b",\"granted\":");
+                grants(&a.granted, out);
+                out.extend_from_slice(b",\"decision\":");
+                name(a.decision.as_str(), out);
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b",\"verifier\":{\"name\":");
+        string(&r.verifier.name, out);
+        out.extend_from_slice(b",\"version\":");
+        string(&r.verifier.version, out);
+        out.extend_from_slice(b"}}");
+    }
+
+    fn token(t: &TokenInfo, out: &mut Vec<u8>) {
+        out.extend_from_slice(b",\"token\":{\"fingerprint\":");
+        opt_string(t.fingerprint.as_deref(), out);
+        out.extend_from_slice(b",\"alg\":");
+        opt_string(t.alg.as_deref(), out);
+        out.extend_from_slice(b",\"kid\":");
+        opt_string(t.kid.as_deref(), out);
+        out.extend_from_slice(b",\"typ\":");
+        opt_string(t.typ.as_deref(), out);
+        out.extend_from_slice(b",\"size\":");
+        uint(t.size as u64, out);
+        out.extend_from_slice(if t.trusted {
+            b",\"trusted\":true"
+        } else {
+            b",\"trusted\":false"
+        });
+        let claims = [
+            ("jti", &t.jti),
+            ("iss", &t.iss),
+            ("aud", &t.aud),
+            ("iat", &t.iat),
+            ("nbf", &t.nbf),
+            ("exp", &t.exp),
+        ];
+        for (key, v) in claims {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            match v {
+                None => out.extend_from_slice(b"null"),
+                Some(v) => value(v, out),
+            }
+        }
+        out.push(b'}');
+    }
+
+    /// `{"kind":…,"step":…,"detail":…` (the caller closes the object).
+    fn check_fields(kind: FailureKind, step: Step, detail: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"kind\":");
+        name(kind.as_str(), out);
+        out.extend_from_slice(b",\"step\":");
+        name(step_name(step), out);
+        out.extend_from_slice(b",\"detail\":");
+        string(detail, out);
+    }
+
+    pub(super) fn step_name(step: Step) -> &'static str {
+        match step {
+            Step::Presence => "presence",
+            Step::Structure => "structure",
+            Step::Header => "header",
+            Step::Signature => "signature",
+            Step::Time => "time",
+            Step::Claims => "claims",
+            Step::Lifecycle => "lifecycle",
+            Step::Authorization => "authorization",
+            Step::Audit => "audit",
+        }
+    }
+
+    fn grants(g: &Grants, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"scopes\":");
+        strings(&g.scopes, out);
+        out.extend_from_slice(b",\"roles\":");
+        strings(&g.roles, out);
+        out.push(b'}');
+    }
+
+    fn strings(items: &[String], out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, s) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(s, out);
+        }
+        out.push(b']');
+    }
+
+    /// An enum's snake_case name (never needs escaping).
+    fn name(s: &str, out: &mut Vec<u8>) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+
+    fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
+        match s {
+            Some(s) => string(s, out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// A JSON string: copied whole when nothing in it needs an escape, else written by serde_json.
+    fn string(s: &str, out: &mut Vec<u8>) {
+        if needs_escape(s.as_bytes()) {
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, s);
+        } else {
+            out.reserve(s.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+    }
+
+    /// `true` if `b` holds a byte that JSON strings escape (`"`, `\`, or a control below 0x20).
+    /// Checked 16 bytes at a time without early exit inside a block, so it vectorises.
+    fn needs_escape(b: &[u8]) -> bool {
+        let bad =
+            |m: u8, &c: &u8| m | u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
+        let mut blocks = b.chunks_exact(16);
+        if blocks.any(|block| block.iter().fold(0, bad) != 0) {
+            return true;
+        }
+        blocks.remainder().iter().fold(0, bad) != 0
+    }
+
+    fn uint(mut n: u64, out: &mut Vec<u8>) {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&buf[i..]);
+    }
+
+    /// One `"key":value` of a claims object (`i` > 0 adds the comma).
+    fn member(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(k, out);
+        out.push(b':');
+        value(v, out);
+    }
+
+    /// A claim value, objects with sorted keys (as [`Canonical`]).
+    fn value(v: &Value, out: &mut Vec<u8>) {
+        match v {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(true) => out.extend_from_slice(b"true"),
+            Value::Bool(false) => out.extend_from_slice(b"false"),
+            Value::Number(n) => {
+                // serde_json's own formatting (itoa for integers, its float format otherwise).
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+            Value::String(s) => string(s, out),
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    value(x, out);
+                }
+                out.push(b']');
+            }
+            Value::Object(m) => object(m, out),
+        }
+    }
+
+    fn object(m: &Map<String, Value>, out: &mut Vec<u8>) {
+        out.push(b'{');
+        if m.keys().is_sorted() {
+            for (i, (k, v)) in m.iter().enumerate() {
+                member(i, k, v, out);
+            }
+        } else {
+            let mut entries: Vec<_> = m.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                member(i, k, v, out);
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// The fast writer against serde_json on the derived `Serialize`.
+    fn assert_same_bytes(r: &AuditRecord) {
+        let serde = serde_json::to_string(r).unwrap();
+        assert_eq!(r.to_json(), serde);
+        let mut line = b"previous\n".to_vec();
+        r.write_json_line(&mut line);
+        assert_eq!(line, format!("previous\n{serde}\n").into_bytes());
+    }
+
+    fn base() -> AuditRecord {
+        AuditRecord {
+            schema: SCHEMA.to_string(),
+            id: "0190a7c4-1f2e-7abc-8def-0123456789ab".to_string(),
+            time_ms: 1_700_000_000_123,
+            duration_us: 42,
+            event: Event::AuthnTokenValid,
+            outcome: Outcome::Accepted,
+            severity: Severity::Info,
+            failure: None,
+            token: TokenInfo::default(),
+            claims: ClaimsInfo::default(),
+            request: RequestContext::default(),
+            authz: None,
+            verifier: VerifierInfo {
+                name: "jwt-audit".to_string(),
+                version: "0.1.0".to_string(),
+            },
+        }
+    }
+
+    fn tricky_strings() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            "plain",
+            "quote \" and backslash \\ and slash /",
+            "newline\nreturn\rtab\tbackspace\u{8}formfeed\u{c}",
+            "controls \u{0}\u{1}\u{1f} and DEL \u{7f}",
+            "ünïcödé — 日本語 — emoji 🦀 — RTL \u{202e}",
+            "\u{1b}[31mANSI\u{1b}[0m",
+            "fifteen chars!!\"",
+            "sixteen chars!!!\"",
+            "seventeen chars!!\\",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push("x".repeat(300) + "\u{2028}");
+        v.push("y".repeat(31) + "\n");
+        v
+    }
+
+    #[test]
+    fn fast_writer_matches_serde_on_varied_records() {
+        let mut records = vec![base()];
+        for s in tricky_strings() {
+            let mut r = base();
+            r.id = s.clone();
+            r.event = Event::AuthnTokenInvalid;
+            r.outcome = Outcome::Rejected;
+            r.severity = Severity::Critical;
+            r.failure = Some(Failure {
+                kind: FailureKind::Expired,
+                step: Step::Time,
+                detail: s.clone(),
+                also: vec![
+                    FailedCheck {
+                        kind: FailureKind::AudienceMismatch,
+                        step: Step::Claims,
+                        detail: s.clone(),
+                    },
+                    FailedCheck {
+                        kind: FailureKind::MissingClaim,
+                        step: Step::Claims,
+                        detail: "jti is required".into(),
+                    },
+                ],
+            });
+            r.token = TokenInfo {
+                fingerprint: Some("sha256:ungWv48Bz-pBQUDeXa4iIw".into()),
+                alg: Some(s.clone()),
+                kid: None,
+                typ: Some("JWT".into()),
+                size: usize::MAX,
+                trusted: false,
+                jti: Some(Value::String(s.clone())),
+                iss: Some(json!({"z": s, "a": [1, {"y": null, "b": true}]})),
+                aud: Some(json!(["a", s, null])),
+                iat: Some(json!(1.5)),
+                nbf: Some(json!(-1)),
+                exp: Some(json!(u64::MAX)),
+            };
+            r.claims.values.insert(s.clone(), Value::String(s.clone()));
+            r.claims.values.insert("n".into(), Value::Null);
+            r.claims.dropped = vec![s.clone(), "…(+3)".into()];
+            r.request = RequestContext {
+                correlation_id: Some(s.clone()),
+                client_ip: None,
+                method: Some("GET".into()),
+                path: Some(s.clone()),
+                user_agent: None,
+            };
+            r.authz = Some(AuthzInfo {
+                required: Grants {
+                    scopes: vec![s.clone()],
+                    roles: vec![],
+                },
+                granted: Grants::default(),
+                decision: Decision::Deny,
+            });
+            r.verifier.name = s;
+            records.push(r);
+        }
+        let numbers = json!([
+            0,
+            -0.0,
+            0.1,
+            1e300,
+            -1e-300,
+            2.5e-8,
+            123456789.125,
+            1e21,
+            1e15,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            i64::MIN,
+            i64::MAX,
+            u64::MAX,
+            9007199254740993u64
+        ]);
+        let mut r = base();
+        r.claims.values.insert("numbers".into(), numbers);
+        r.claims.values.insert(
+            "nested".into(),
+            json!({"b": {"d": [[], {}], "c": [{"z": 1, "a": 2}]}, "a": "x", "A": "y", "é": 1}),
+        );
+        r.claims.values.insert("empty".into(), json!({}));
+        r.authz = Some(AuthzInfo {
+            required: Grants {
+                scopes: vec!["orders:read".into(), "orders:write".into()],
+                roles: vec!["admin".into()],
+            },
+            granted: Grants {
+                scopes: vec!["orders:read".into()],
+                roles: vec![],
+            },
+            decision: Decision::Allow,
+        });
+        r.time_ms = -62_167_219_200_001;
+        records.push(r);
+        for (i, kind) in FailureKind::ALL.into_iter().enumerate() {
+            let mut r = base();
+            r.time_ms = i64::MAX / 1000 * (i as i64 % 3);
+            r.event = [
+                Event::AuthnTokenValid,
+                Event::AuthnTokenInvalid,
+                Event::AuthnTokenReuse,
+                Event::AuthzFail,
+            ][i % 4];
+            r.severity = kind.severity();
+            r.failure = Some(Failure {
+                kind,
+                step: kind.step(),
+                detail: kind.to_string(),
+                also: Vec::new(),
+            });
+            records.push(r);
+        }
+        for r in &records {
+            assert_same_bytes(r);
+        }
+    }
+
+    #[test]
+    fn unsorted_objects_are_written_sorted() {
+        // With serde_json's `preserve_order` unified into a build, a Map keeps insertion order.
+        let mut m = serde_json::Map::new();
+        m.insert("b".into(), json!(1));
+        m.insert("a".into(), json!({"d": 1, "c": 2}));
+        let mut r = base();
+        r.token.iss = Some(Value::Object(m));
+        assert_same_bytes(&r);
+        assert!(r.to_json().contains(r#""iss":{"a":{"c":2,"d":1},"b":1}"#));
+    }
+
+    proptest! {
+        #[test]
+        fn fast_writer_matches_serde_on_any_string(s in any::<String>(), t in "[\\x00-\\x7f]{0,40}") {
+            let mut r = base();
+            r.id = s.clone();
+            r.request.user_agent = Some(t.clone());
+            r.claims.values.insert(t, json!([s.clone(), {"k": s}]));
+            prop_assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
+        }
+    }
 }

@@ -2,17 +2,52 @@
 
 /// Formats unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub fn format_rfc3339_ms(unix_ms: i64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339_ms(unix_ms, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`format_rfc3339_ms`]'s text to `out` (the record writer's hot path: no `format!`).
+pub(crate) fn write_rfc3339_ms(unix_ms: i64, out: &mut Vec<u8>) {
     let secs = unix_ms.div_euclid(1000);
     let ms = unix_ms.rem_euclid(1000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    let (h, mi, s) = (sod / 3600, (sod % 3600) / 60, sod % 60);
+    if !(0..=9999).contains(&y) {
+        // Outside four-digit years (never produced by the verifier's clock): the general form.
+        let text = format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z");
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    let digit = |v: i64, div: i64| b'0' + ((v / div) % 10) as u8;
+    out.extend_from_slice(&[
+        digit(y, 1000),
+        digit(y, 100),
+        digit(y, 10),
+        digit(y, 1),
+        b'-',
+        digit(m, 10),
+        digit(m, 1),
+        b'-',
+        digit(d, 10),
+        digit(d, 1),
+        b'T',
+        digit(h, 10),
+        digit(h, 1),
+        b':',
+        digit(mi, 10),
+        digit(mi, 1),
+        b':',
+        digit(s, 10),
+        digit(s, 1),
+        b'.',
+        digit(ms, 100),
+        digit(ms, 10),
+        digit(ms, 1),
+        b'Z',
+    ]);
 }
 
 /// Parses the format written by [`format_rfc3339_ms`] (and whole seconds, `Z` only).
@@ -81,5 +116,40 @@ mod tests {
             format_rfc3339_ms(1_700_000_000_123),
             "2023-11-14T22:13:20.123Z"
         );
+    }
+
+    #[test]
+    fn fast_path_matches_the_general_format() {
+        let general = |unix_ms: i64| {
+            let secs = unix_ms.div_euclid(1000);
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                sod / 3600,
+                (sod % 3600) / 60,
+                sod % 60,
+                unix_ms.rem_euclid(1000)
+            )
+        };
+        let samples = [
+            0,
+            -1,
+            999,
+            1_700_000_000_123,
+            951_782_400_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+            i64::MAX / 4,
+            i64::MIN / 4,
+        ];
+        for ms in samples
+            .into_iter()
+            .chain((0..2000).map(|i| i * 7_919_993_117))
+        {
+            assert_eq!(format_rfc3339_ms(ms), general(ms), "{ms}");
+        }
     }
 }
