@@ -121,6 +121,26 @@ pub struct BucketCount {
 }
 
 /// Everything `summarize` reports, accumulated one record at a time in bounded memory.
+///
+/// ```
+/// use jwt_audit::{RequestContext, Verifier};
+/// use jwt_audit_cli::summarize::{Bucket, Summary};
+///
+/// let verifier = Verifier::builder()
+///     .hmac_secret("a-very-long-secret-of-at-least-32-bytes!")
+///     .algorithms(["HS256"])
+///     .build()?;
+/// let mut summary = Summary::new(Bucket::Minute);
+/// let ctx = RequestContext::new().client_ip("198.51.100.66");
+/// for (n, token) in ["garbage", "", "eyJhbGciOiJub25lIn0.e30."].iter().enumerate() {
+///     let line = verifier.verify(token, &ctx).record().to_json();
+///     summary.add_line("example", n as u64 + 1, line.as_bytes());
+/// }
+/// summary.add_line("example", 4, b"not a record");
+/// assert_eq!((summary.records, summary.rejected, summary.not_records), (3, 3, 1));
+/// assert_eq!(summary.rejected_client_ip.top(1), [("198.51.100.66", 3)]);
+/// # Ok::<(), jwt_audit::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub bucket: Bucket,
