@@ -1,11 +1,22 @@
-//! The [`RequestContext`] of an HTTP request, for the Rust framework adapters (`jwt-audit-axum`,
-//! `jwt-audit-actix`): correlation id (see [`crate::http::correlation_id`]), client address from
-//! the TCP peer or from the headers of trusted proxies ([`ClientIp`]), method, path, user agent.
-//! Framework-agnostic: the adapter passes a closure that reads header values.
+//! Framework-neutral request handling for the Rust HTTP adapters (`jwt-audit-axum`,
+//! `jwt-audit-actix`), so that they share everything but the framework glue:
+//!
+//! - [`request_context`]: the [`RequestContext`] of a request — correlation id (see
+//!   [`crate::http::correlation_id`]), client address from the TCP peer or from the headers of
+//!   trusted proxies ([`ClientIp`]), method, path, user agent. Headers are read through a closure.
+//! - [`Admission`]: what the authentication middleware decided (a verified [`Caller`], or an
+//!   anonymous request where those are allowed), kept in the request for extractors and guards;
+//!   refusals are core's [`Challenge`]s.
 
+use crate::authz::AuthzRequirement;
 use crate::context::RequestContext;
-use crate::http::{correlation_id, new_correlation_id};
+use crate::http::{Challenge, challenge, correlation_id, new_correlation_id};
+use crate::record::AuditRecord;
+use crate::verifier::{Verification, Verifier};
+use serde_json::{Map, Value};
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, LazyLock};
 
 /// Where the client's address comes from. Only name a proxy header when every request reaches
 /// the service through that many proxies: a client talking to the service directly can write any
@@ -169,6 +180,156 @@ where
     }
 }
 
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verification = &self.verification;
+        f.debug_struct("Caller")
+            .field("verification", verification)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Admission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Authenticated(caller) => f.debug_tuple("Authenticated").field(caller).finish(),
+            Self::Anonymous { context, .. } => f
+                .debug_struct("Anonymous")
+                .field("context", context)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The answer to a rejected verification.
+fn refusal(v: &Verification) -> Challenge {
+    // Only rejected verifications get here, and every rejection has a challenge.
+    challenge(v).unwrap_or_else(|| Challenge {
+        status: 500,
+        www_authenticate: "Bearer".into(),
+        body: r#"{"error":"server_error"}"#,
+    })
+}
+
+/// A request whose Bearer token was accepted: the verification and the verifier (for scope and
+/// role checks later in the request).
+#[derive(Clone)]
+pub struct Caller {
+    verification: Verification,
+    verifier: Verifier,
+}
+
+impl Caller {
+    /// The verified claims (complete, not redacted).
+    pub fn claims(&self) -> &Map<String, Value> {
+        // A `Caller` only holds accepted verifications, which always have claims.
+        static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+        self.verification.claims().unwrap_or(&EMPTY)
+    }
+
+    /// The `sub` claim, when it is a string.
+    pub fn subject(&self) -> Option<&str> {
+        self.claims().get("sub").and_then(Value::as_str)
+    }
+
+    /// The audit record of the verification.
+    pub fn record(&self) -> &Arc<AuditRecord> {
+        self.verification.record()
+    }
+
+    /// The whole verification.
+    pub fn verification(&self) -> &Verification {
+        &self.verification
+    }
+
+    /// Requires scopes/roles ([`Verifier::authorize`]): on denial an `authz_fail` record is
+    /// emitted and the `403 insufficient_scope` challenge returned.
+    pub fn require(&self, need: &AuthzRequirement) -> Result<(), Challenge> {
+        self.verifier
+            .authorize(&self.verification, need)
+            .map_err(|denied| refusal(&denied))
+    }
+}
+
+/// What the authentication middleware decided for a request it let through.
+///
+/// ```
+/// use jwt_audit::{Verifier, RequestContext, AuthzRequirement, http_context::Admission};
+/// let verifier = Verifier::builder().hmac_secret("a-very-long-secret-of-at-least-32-bytes!").algorithms(["HS256"]).build()?;
+/// let ctx = RequestContext::new().correlation_id("req-1");
+/// // A credential that is not a valid token is refused with a generic challenge (and a record).
+/// let refused = Admission::decide(&verifier, Some("Bearer x.y.z"), ctx.clone(), true).unwrap_err();
+/// assert_eq!((refused.status, refused.body), (401, r#"{"error":"invalid_token"}"#));
+/// // Where anonymous callers are welcome, no header means no verification...
+/// let anonymous = Admission::decide(&verifier, None, ctx, true).unwrap();
+/// assert!(anonymous.caller_if_any().is_none());
+/// // ...until something needs the caller: then `missing_token` is recorded and refused.
+/// assert_eq!(anonymous.caller().unwrap_err().www_authenticate, "Bearer");
+/// # Ok::<(), jwt_audit::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub enum Admission {
+    /// The Bearer token was accepted.
+    Authenticated(Caller),
+    /// No `Authorization` header, and the route allows anonymous callers: nothing was verified.
+    Anonymous {
+        verifier: Verifier,
+        context: Arc<RequestContext>,
+    },
+}
+
+impl Admission {
+    /// Authenticates a request from its `Authorization` header value
+    /// ([`Verifier::verify_authorization`], one record). With `allow_anonymous`, a request
+    /// without the header is let through unverified; a presented credential must always be a
+    /// valid Bearer token. `Err` is the answer to send.
+    pub fn decide(
+        verifier: &Verifier,
+        authorization: Option<&str>,
+        context: RequestContext,
+        allow_anonymous: bool,
+    ) -> Result<Self, Challenge> {
+        if authorization.is_none() && allow_anonymous {
+            return Ok(Self::Anonymous {
+                verifier: verifier.clone(),
+                context: Arc::new(context),
+            });
+        }
+        let verification = verifier.verify_authorization(authorization, &context, None);
+        match challenge(&verification) {
+            Some(refused) => Err(refused),
+            None => Ok(Self::Authenticated(Caller {
+                verification,
+                verifier: verifier.clone(),
+            })),
+        }
+    }
+
+    /// The verified caller. For an anonymous request this records `missing_token` and returns
+    /// the `401` challenge: a handler or guard that needs a caller never refuses silently.
+    pub fn caller(&self) -> Result<&Caller, Challenge> {
+        match self {
+            Self::Authenticated(caller) => Ok(caller),
+            Self::Anonymous { verifier, context } => {
+                Err(refusal(&verifier.verify_authorization(None, context, None)))
+            }
+        }
+    }
+
+    /// The verified caller, or `None` for an anonymous request (nothing recorded).
+    pub fn caller_if_any(&self) -> Option<&Caller> {
+        match self {
+            Self::Authenticated(caller) => Some(caller),
+            Self::Anonymous { .. } => None,
+        }
+    }
+
+    /// [`Admission::caller`], then [`Caller::require`]: the check behind scope/role guards.
+    pub fn require(&self, need: &AuthzRequirement) -> Result<(), Challenge> {
+        self.caller()?.require(need)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +402,38 @@ mod tests {
             Some("4bf92f3577b34da6a3ce929d0e0e4736")
         );
         assert_eq!(c.client_ip.as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn admission_records_and_refuses_like_the_verifier() {
+        use crate::sink::MemorySink;
+        let sink = Arc::new(MemorySink::new());
+        let verifier = Verifier::builder()
+            .hmac_secret("a-very-long-secret-of-at-least-32-bytes!")
+            .algorithms(["HS256"])
+            .shared_sink(sink.clone())
+            .build()
+            .unwrap();
+        let ctx = RequestContext::new().correlation_id("c");
+        let missing = Admission::decide(&verifier, None, ctx.clone(), false).unwrap_err();
+        assert_eq!(
+            (missing.status, missing.www_authenticate.as_str()),
+            (401, "Bearer")
+        );
+        let basic = Admission::decide(&verifier, Some("Basic eDp5"), ctx.clone(), true);
+        assert_eq!(basic.unwrap_err().status, 401);
+        assert_eq!(sink.take().len(), 2);
+
+        let anonymous = Admission::decide(&verifier, None, ctx, true).unwrap();
+        assert!(sink.records().is_empty(), "nothing verified yet");
+        let need = AuthzRequirement::new().scopes(["admin"]);
+        assert_eq!(anonymous.require(&need).unwrap_err().status, 401);
+        let records = sink.take();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].request.correlation_id.as_deref(), Some("c"));
+        assert_eq!(
+            records[0].failure_kind(),
+            Some(crate::FailureKind::MissingToken)
+        );
     }
 }

@@ -3,84 +3,27 @@
 use crate::rejection::AuthRejection;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
-use jwt_audit::{AuditRecord, AuthzRequirement, RequestContext, Verification, Verifier};
-use serde_json::{Map, Value};
-use std::sync::{Arc, LazyLock};
+use jwt_audit::http_context::{Admission, Caller};
+use std::ops::Deref;
 
-/// What [`JwtAuditLayer`](crate::JwtAuditLayer) left in the request's extensions.
-#[derive(Clone)]
-pub(crate) enum AuthState {
-    Authenticated(Auth),
-    /// No `Authorization` header on a layer that allows anonymous requests.
-    Anonymous {
-        verifier: Verifier,
-        context: Arc<RequestContext>,
-    },
+/// What [`JwtAuditLayer`](crate::JwtAuditLayer) decided for this request.
+pub(crate) fn admission(parts: &http::Extensions) -> Result<&Admission, AuthRejection> {
+    parts.get::<Admission>().ok_or(AuthRejection::MissingLayer)
 }
 
-impl AuthState {
-    /// The authenticated caller; for an anonymous request, records `missing_token` and rejects.
-    pub(crate) fn auth(&self) -> Result<&Auth, AuthRejection> {
-        match self {
-            Self::Authenticated(auth) => Ok(auth),
-            Self::Anonymous { verifier, context } => Err(AuthRejection::from_rejected(
-                &verifier.verify_authorization(None, context, None),
-            )),
-        }
-    }
-
-    pub(crate) fn of(parts: &http::Extensions) -> Result<&Self, AuthRejection> {
-        parts.get::<Self>().ok_or(AuthRejection::MissingLayer)
-    }
-}
-
-/// The verified caller: claims, audit record, and scope/role checks. Extract it in a handler
-/// behind [`JwtAuditLayer`](crate::JwtAuditLayer); use `Option<Auth>` on routes that allow
-/// anonymous callers.
+/// The verified caller behind [`JwtAuditLayer`](crate::JwtAuditLayer): claims, audit record and
+/// scope/role checks through [`Caller`] (`auth.claims()`, `auth.subject()`, `auth.record()`,
+/// `auth.require(&need)?`). Use `Option<Auth>` on routes that allow anonymous callers; `Auth` on
+/// an anonymous request answers `401` and records `missing_token`.
 ///
-/// Extracting `Auth` on a route without the layer is a programming error, answered `500`.
-#[derive(Clone)]
-pub struct Auth {
-    verification: Verification,
-    verifier: Verifier,
-}
+/// Extracting it on a route without the layer is a programming error, answered `500`.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Caller);
 
-impl Auth {
-    pub(crate) fn new(verification: Verification, verifier: Verifier) -> Self {
-        Self {
-            verification,
-            verifier,
-        }
-    }
-
-    /// The verified claims (complete, not redacted).
-    pub fn claims(&self) -> &Map<String, Value> {
-        // `Auth` only holds accepted verifications, which always have claims.
-        static EMPTY: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
-        self.verification.claims().unwrap_or(&EMPTY)
-    }
-
-    /// The `sub` claim, when it is a string.
-    pub fn subject(&self) -> Option<&str> {
-        self.claims().get("sub").and_then(Value::as_str)
-    }
-
-    /// The audit record of this request's verification.
-    pub fn record(&self) -> &Arc<AuditRecord> {
-        self.verification.record()
-    }
-
-    /// The whole verification.
-    pub fn verification(&self) -> &Verification {
-        &self.verification
-    }
-
-    /// Requires scopes/roles inside a handler: on denial an `authz_fail` record is emitted and
-    /// the returned rejection answers `403 insufficient_scope`.
-    pub fn require(&self, need: &AuthzRequirement) -> Result<(), AuthRejection> {
-        self.verifier
-            .authorize(&self.verification, need)
-            .map_err(|denied| AuthRejection::from_rejected(&denied))
+impl Deref for Auth {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
     }
 }
 
@@ -88,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AuthRejection> {
-        AuthState::of(&parts.extensions)?.auth().cloned()
+        Ok(Self(admission(&parts.extensions)?.caller()?.clone()))
     }
 }
 
@@ -96,10 +39,8 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, AuthRejection> {
-        Ok(match AuthState::of(&parts.extensions)? {
-            AuthState::Authenticated(auth) => Some(auth.clone()),
-            AuthState::Anonymous { .. } => None,
-        })
+        let caller = admission(&parts.extensions)?.caller_if_any();
+        Ok(caller.cloned().map(Self))
     }
 }
 

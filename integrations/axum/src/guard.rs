@@ -1,6 +1,6 @@
 //! Scope/role guards: [`RequireAuthzLayer`], [`require_scopes`], [`require_roles`].
 
-use crate::extract::AuthState;
+use crate::extract::admission;
 use crate::layer::ResponseFuture;
 use axum::response::{IntoResponse, Response};
 use http::Request;
@@ -67,9 +67,7 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let granted = AuthState::of(req.extensions())
-            .and_then(AuthState::auth)
-            .and_then(|auth| auth.require(&self.need));
+        let granted = admission(req.extensions()).and_then(|a| Ok(a.require(&self.need)?));
         match granted {
             Ok(()) => ResponseFuture::called(self.inner.call(req), None),
             Err(rejection) => ResponseFuture::answered(rejection.into_response(), None),

@@ -1,13 +1,12 @@
 //! [`JwtAuditLayer`] and its service [`JwtAudit`].
 
 use crate::REQUEST_ID_HEADER;
-use crate::extract::{Auth, AuthState, CorrelationId};
+use crate::extract::CorrelationId;
 use crate::rejection::AuthRejection;
 use axum::extract::{ConnectInfo, MatchedPath};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Request, header::AUTHORIZATION};
-use jwt_audit::http::challenge;
-use jwt_audit::http_context::{ClientIp, request_context};
+use jwt_audit::http_context::{Admission, ClientIp, request_context};
 use jwt_audit::{RequestContext, Verifier};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -118,25 +117,21 @@ where
             .headers()
             .get(AUTHORIZATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()));
-        let state = match authorization {
-            None if config.anonymous => AuthState::Anonymous {
-                verifier: config.verifier.clone(),
-                context: Arc::new(context),
-            },
-            authorization => {
-                let verification =
-                    config
-                        .verifier
-                        .verify_authorization(authorization.as_deref(), &context, None);
-                if let Some(c) = challenge(&verification) {
-                    let response = AuthRejection::Challenge(c).into_response();
-                    return ResponseFuture::answered(response, echo);
-                }
-                AuthState::Authenticated(Auth::new(verification, config.verifier.clone()))
+        let admission = Admission::decide(
+            &config.verifier,
+            authorization.as_deref(),
+            context,
+            config.anonymous,
+        );
+        let admission = match admission {
+            Ok(admission) => admission,
+            Err(refused) => {
+                let response = AuthRejection::Challenge(refused).into_response();
+                return ResponseFuture::answered(response, echo);
             }
         };
         let extensions = req.extensions_mut();
-        extensions.insert(state);
+        extensions.insert(admission);
         extensions.insert(CorrelationId(correlation));
         ResponseFuture::called(self.inner.call(req), echo)
     }

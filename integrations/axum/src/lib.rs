@@ -12,7 +12,7 @@
 //! - Extractors: [`Auth`] (verified claims and the record), `Option<Auth>` for routes open to
 //!   anonymous callers, [`CorrelationId`].
 //! - Guards: [`require_scopes`] / [`require_roles`] / [`RequireAuthzLayer`] (or
-//!   [`Auth::require`] inside a handler) answer `403` with
+//!   `auth.require(&need)?` inside a handler, see [`Caller::require`]) answer `403` with
 //!   `WWW-Authenticate: Bearer error="insufficient_scope"` and emit an `authz_fail` record.
 //! - The correlation id comes from `X-Request-Id` or `traceparent`, is generated when absent, and
 //!   is echoed in the `X-Request-Id` response header.
@@ -71,7 +71,7 @@ mod rejection;
 pub use extract::{Auth, CorrelationId};
 pub use guard::{RequireAuthz, RequireAuthzLayer, require_roles, require_scopes};
 pub use jwt_audit::AuthzRequirement;
-pub use jwt_audit::http_context::ClientIp;
+pub use jwt_audit::http_context::{Caller, ClientIp};
 pub use layer::{JwtAudit, JwtAuditLayer, ResponseFuture};
 pub use rejection::AuthRejection;
 

@@ -3,8 +3,7 @@
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
-use jwt_audit::Verification;
-use jwt_audit::http::{Challenge, challenge};
+use jwt_audit::http::Challenge;
 
 /// Why a request was refused. The client learns only the RFC 6750 error; the specifics are in
 /// the audit record.
@@ -20,12 +19,6 @@ pub enum AuthRejection {
 }
 
 impl AuthRejection {
-    /// The answer to a rejected verification.
-    pub(crate) fn from_rejected(v: &Verification) -> Self {
-        // An accepted verification has no challenge; callers only pass rejected ones.
-        challenge(v).map_or(Self::MissingLayer, Self::Challenge)
-    }
-
     /// The HTTP status of the answer.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -34,6 +27,12 @@ impl AuthRejection {
             }
             Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl From<Challenge> for AuthRejection {
+    fn from(c: Challenge) -> Self {
+        Self::Challenge(c)
     }
 }
 

@@ -34,7 +34,9 @@ async fn reports(auth: Auth) -> Result<&'static str, AuthRejection> {
 async fn hello(auth: Option<Auth>) -> String {
     format!(
         "hello {}",
-        auth.as_ref().and_then(Auth::subject).unwrap_or("anonymous")
+        auth.as_ref()
+            .and_then(|a| a.subject())
+            .unwrap_or("anonymous")
     )
 }
 
