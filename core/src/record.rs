@@ -458,16 +458,32 @@ mod write {
         }
     }
 
-    /// `true` if `b` holds a byte that JSON strings escape (`"`, `\`, or a control below 0x20).
-    /// Checked 16 bytes at a time without early exit inside a block, so it vectorises.
-    fn needs_escape(b: &[u8]) -> bool {
-        let bad =
-            |m: u8, &c: &u8| m | u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
-        let mut blocks = b.chunks_exact(16);
-        if blocks.any(|block| block.iter().fold(0, bad) != 0) {
-            return true;
+    /// `true` if `b` holds a byte that JSON strings escape (`"`, `\`, or a control below 0x20),
+    /// tested eight bytes at a time (exact "has a byte less than / equal to" word tricks).
+    pub(super) fn needs_escape(b: &[u8]) -> bool {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let word = |w: u64| {
+            let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+            let q = w ^ (ONES * u64::from(b'"'));
+            let bs = w ^ (ONES * u64::from(b'\\'));
+            (below_space | (q.wrapping_sub(ONES) & !q) | (bs.wrapping_sub(ONES) & !bs)) & HIGH
+        };
+        let mut words = b.chunks_exact(8);
+        let mut found = 0;
+        for w in &mut words {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(w);
+            found |= word(u64::from_le_bytes(bytes));
         }
-        blocks.remainder().iter().fold(0, bad) != 0
+        // The tail, assembled in a register (a copy through memory stalls store forwarding),
+        // padded with a byte that needs no escape.
+        let tail = words
+            .remainder()
+            .iter()
+            .rev()
+            .fold(ONES * u64::from(b'a'), |t, &c| (t << 8) | u64::from(c));
+        (found | word(tail)) != 0
     }
 
     fn uint(mut n: u64, out: &mut Vec<u8>) {
@@ -712,6 +728,21 @@ mod tests {
         for r in &records {
             assert_same_bytes(r);
         }
+    }
+
+    #[test]
+    fn escape_detection_is_exact_at_every_position() {
+        for len in 1..=20 {
+            for pos in 0..len {
+                for byte in 0..=0x7fu8 {
+                    let mut b = vec![b'a'; len];
+                    b[pos] = byte;
+                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(write::needs_escape(&b), expected, "{len} {pos} {byte}");
+                }
+            }
+        }
+        assert!(!write::needs_escape("ünïcödé 🦀 \u{7f}".as_bytes()));
     }
 
     #[test]
