@@ -20,7 +20,7 @@ echo '{ "type": "commonjs" }' > pkg/node/package.json
 
 # wasm-opt from npm binaryen (Debian's binaryen 108 produces modules that throw at init).
 for dir in web node; do
-  npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  npx --no-install wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "pkg/$dir/jwt_audit_wasm_bg.wasm" -o "pkg/$dir/jwt_audit_wasm_bg.wasm" &
 done
@@ -29,5 +29,5 @@ wait
 size() { stat -c %s "$1"; }
 gz() { gzip -9 -c "$1" | wc -c; }
 opt="pkg/web/jwt_audit_wasm_bg.wasm"
-printf 'wasm-bindgen input %8d bytes\nafter wasm-opt -Oz %8d bytes, %d bytes gzip -9\n' \
+printf 'wasm-bindgen input %8d bytes\nafter wasm-opt -O3 %8d bytes, %d bytes gzip -9\n' \
   "$(size "$wasm")" "$(size "$opt")" "$(gz "$opt")" | tee pkg/SIZE.txt

@@ -3,14 +3,18 @@
 use crate::convert;
 use crate::errors;
 use crate::sink::{Deliveries, JsSink};
-use crate::webcrypto::{self, KeyCache};
-use js_sys::{Promise, Reflect};
-use jwt_audit::{Algorithm, AuthzRequirement, Progress, RequestContext, Verification};
+use crate::webcrypto::{self, KeyCache, Verdict};
+use js_sys::{Function, Promise, Reflect};
+use jwt_audit::{
+    Algorithm, AuthzRequirement, PendingSignature, Progress, RequestContext, Verification,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
-/// What the futures of pending verifications share with the verifier.
+/// What pending verifications share with the verifier.
 struct Shared {
     keys: KeyCache,
     deliveries: Option<Rc<Deliveries>>,
@@ -30,14 +34,87 @@ impl Shared {
     fn settle(self: &Rc<Self>, progress: Progress, with_challenge: bool) -> Promise {
         match progress {
             Progress::Done(v) => Promise::resolve(&self.result(&v, with_challenge)),
-            Progress::Signature(pending) => {
-                let shared = self.clone();
-                wasm_bindgen_futures::future_to_promise(async move {
-                    let v = webcrypto::finish(pending, &shared.keys).await;
-                    Ok(shared.result(&v, with_challenge))
-                })
-            }
+            Progress::Signature(pending) => match self.keys.ready(&pending) {
+                Some((key, params)) => {
+                    let verdict = webcrypto::subtle_verify(
+                        &params,
+                        &key,
+                        pending.signature(),
+                        pending.message(),
+                    );
+                    match verdict {
+                        Ok(verdict) => park(pending, self.clone(), with_challenge, &verdict),
+                        Err(_) => {
+                            Promise::resolve(&self.result(&pending.finish(false), with_challenge))
+                        }
+                    }
+                }
+                None => {
+                    let shared = self.clone();
+                    wasm_bindgen_futures::future_to_promise(async move {
+                        let v = webcrypto::finish(pending, &shared.keys).await;
+                        Ok(shared.result(&v, with_challenge))
+                    })
+                }
+            },
         }
+    }
+}
+
+/// A verification waiting for `crypto.subtle.verify`.
+struct Parked {
+    pending: Box<PendingSignature>,
+    shared: Rc<Shared>,
+    with_challenge: bool,
+}
+
+thread_local! {
+    static PARKED: RefCell<HashMap<u32, Parked>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+    /// `(id, verdict) => result`: one callback for the module's lifetime, bound to each parked
+    /// verification's id, so a pending signature costs one `then` and no closure allocation.
+    static RESUME: Function = Closure::<dyn FnMut(u32, JsValue) -> JsValue>::new(resume)
+        .into_js_value()
+        .unchecked_into();
+}
+
+/// Resumes the core's pipeline when `verdict` settles (a rejection counts as "does not verify").
+fn park(
+    pending: Box<PendingSignature>,
+    shared: Rc<Shared>,
+    with_challenge: bool,
+    verdict: &Verdict,
+) -> Promise {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    PARKED.with(|p| {
+        p.borrow_mut().insert(
+            id,
+            Parked {
+                pending,
+                shared,
+                with_challenge,
+            },
+        )
+    });
+    let callback = RESUME.with(|f| f.bind1(&JsValue::NULL, &JsValue::from(id)));
+    verdict.then(&callback, &callback)
+}
+
+fn resume(id: u32, verdict: JsValue) -> JsValue {
+    match PARKED.with(|p| p.borrow_mut().remove(&id)) {
+        Some(Parked {
+            pending,
+            shared,
+            with_challenge,
+        }) => {
+            let v = pending.finish(verdict.as_bool() == Some(true));
+            shared.result(&v, with_challenge)
+        }
+        None => JsValue::UNDEFINED,
     }
 }
 

@@ -22,12 +22,20 @@ extern "C" {
 
     // WebCrypto copies `signature` and `data` before returning, so views into WASM memory are safe.
     #[wasm_bindgen(catch, js_namespace = ["crypto", "subtle"], js_name = verify)]
-    fn subtle_verify(
+    pub(crate) fn subtle_verify(
         algorithm: &JsValue,
         key: &JsValue,
         signature: &[u8],
         data: &[u8],
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<Verdict, JsValue>;
+
+    /// The `Promise<boolean>` of `crypto.subtle.verify`.
+    #[wasm_bindgen(extends = Promise)]
+    pub(crate) type Verdict;
+
+    /// `then(onFulfilled, onRejected)`.
+    #[wasm_bindgen(method)]
+    pub(crate) fn then(this: &Verdict, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
 }
 
 /// WebCrypto's names for a JWS algorithm: (`importKey` parameters, `verify` parameters), as JSON.
@@ -92,6 +100,21 @@ impl KeyCache {
             .clone()
     }
 
+    /// The `CryptoKey` and `verify` parameters when the signature has exactly one candidate key
+    /// and WebCrypto already imported it: the common case, answered with one `then`.
+    pub(crate) fn ready(&self, pending: &PendingSignature) -> Option<(JsValue, JsValue)> {
+        let alg = pending.algorithm();
+        let [jwk] = pending.keys()[..] else {
+            return None;
+        };
+        let key = self
+            .keys
+            .borrow()
+            .get(&(jwk as *const Value as usize, alg))?
+            .clone()?;
+        Some((key, self.verify_params(alg)))
+    }
+
     async fn key(&self, jwk: &Value, alg: Algorithm) -> Option<JsValue> {
         let id = (jwk as *const Value as usize, alg);
         if let Some(k) = self.keys.borrow().get(&id) {
@@ -125,7 +148,12 @@ pub(crate) async fn finish(pending: Box<PendingSignature>, cache: &KeyCache) -> 
         let Ok(p) = subtle_verify(&params, &key, pending.signature(), pending.message()) else {
             continue;
         };
-        if JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+        if JsFuture::from(Promise::from(p))
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            == Some(true)
+        {
             valid = true;
             break;
         }

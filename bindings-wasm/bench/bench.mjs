@@ -1,0 +1,102 @@
+// @jwt-audit/wasm vs jose 6, same tokens and checks, in Node and in workerd (miniflare).
+// Usage: node bench/bench.mjs [node|workerd]   (after ./build.sh and npm ci; prints Markdown)
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as jose from "jose";
+import { Miniflare } from "miniflare";
+import { Verifier } from "@jwt-audit/wasm";
+import { cases } from "./cases.mjs";
+import { plan, prepare, run } from "./lib.mjs";
+
+const ROUNDS = 7;
+const iterations = (alg) => (alg.startsWith("HS") ? 4000 : 1000);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median µs per verification over ROUNDS timed calls of `batch(n)`. */
+async function measure(batch, n) {
+  await batch(Math.ceil(n / 4)); // warm-up
+  const times = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = performance.now();
+    await batch(n);
+    times.push(((performance.now() - t0) * 1000) / n);
+  }
+  return median(times);
+}
+
+async function inNode() {
+  const prepared = await prepare(cases, { Verifier, jose });
+  const out = {};
+  for (const { alg } of cases) {
+    for (const [lib, mode] of plan(prepared[alg])) {
+      out[`${alg} ${lib} ${mode}`] = await measure((n) => run(prepared[alg][lib], mode, n), iterations(alg));
+    }
+  }
+  return out;
+}
+
+async function inWorkerd() {
+  const dir = fileURLToPath(new URL("./worker/", import.meta.url));
+  const dist = mkdtempSync(join(tmpdir(), "jwt-audit-bench-"));
+  execFileSync(fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url)),
+    ["deploy", "--dry-run", "--outdir", dist], { cwd: dir, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: "ignore" });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(dist, "index.js"),
+    modulesRoot: dist,
+    compatibilityDate: "2026-04-01",
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+  });
+  try {
+    const setup = await mf.dispatchFetch("http://bench/setup", { method: "POST", body: JSON.stringify(cases) });
+    const algs = await setup.json();
+    const call = async (alg, lib, mode, n) => {
+      const res = await mf.dispatchFetch(`http://bench/run?alg=${alg}&lib=${lib}&mode=${mode}&n=${n}`);
+      if ((await res.text()) !== "done") throw new Error(`workerd run failed: ${alg} ${lib} ${mode}`);
+    };
+    const out = {};
+    for (const alg of algs) {
+      const libs = alg.startsWith("HS") ? ["wasm", "wasm-sync", "jose"] : ["wasm", "jose"];
+      for (const lib of libs) {
+        for (const mode of lib === "wasm-sync" ? ["sync"] : ["awaited", "inflight"]) {
+          const n = iterations(alg);
+          // Request overhead, measured the same way and subtracted.
+          const overhead = (await measure(() => call(alg, lib, mode, 0), 1)) / n;
+          out[`${alg} ${lib} ${mode}`] = (await measure((k) => call(alg, lib, mode, k), n)) - overhead;
+        }
+      }
+    }
+    return out;
+  } finally {
+    await mf.dispose();
+    rmSync(dist, { recursive: true, force: true });
+  }
+}
+
+function table(title, r) {
+  const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const lines = [`**${title}** (µs per verification, median of ${ROUNDS} rounds; ratio = jose / @jwt-audit/wasm)`, "",
+    "| alg | mode | @jwt-audit/wasm | jose 6 | ratio |", "|---|---|---:|---:|---:|"];
+  for (const { alg } of cases) {
+    for (const mode of ["awaited", "inflight"]) {
+      const ours = r[`${alg} wasm ${mode}`];
+      const theirs = r[`${alg} jose ${mode}`];
+      const label = mode === "awaited" ? "`await verify()` one at a time" : "32 in flight";
+      lines.push(`| ${alg} | ${label} | ${f(ours)} | ${f(theirs)} | ${(theirs / ours).toFixed(2)}× |`);
+    }
+    if (r[`${alg} wasm-sync sync`] !== undefined) {
+      const ours = r[`${alg} wasm-sync sync`];
+      const theirs = Math.min(r[`${alg} jose awaited`], r[`${alg} jose inflight`]);
+      lines.push(`| ${alg} | \`verifySync()\` vs jose's best | ${f(ours)} | ${f(theirs)} | ${(theirs / ours).toFixed(2)}× |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+const only = process.argv[2];
+console.log(`Node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}\n`);
+if (only !== "workerd") console.log(table(`Node ${process.version}`, await inNode()), "\n");
+if (only !== "node") console.log(table("workerd (miniflare 4.20260426.0)", await inWorkerd()));

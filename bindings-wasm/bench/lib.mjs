@@ -1,0 +1,60 @@
+// The benchmark itself, shared by Node (bench.mjs) and workerd (worker/src/index.js): the same
+// tokens and checks for @jwt-audit/wasm and jose 6 (which verifies with WebCrypto).
+
+/** A verification function per library, checked once to accept its token. */
+export async function prepare(cases, { Verifier, jose }) {
+  const out = {};
+  for (const c of cases) {
+    const config = { ...c.config, issuer: c.issuer, audience: c.audience };
+    const verifier = new Verifier(config);
+    const key = c.alg.startsWith("HS")
+      ? new TextEncoder().encode(c.config.keys[0].secret)
+      : await jose.importSPKI(c.config.keys[0].pem, c.alg);
+    const options = {
+      algorithms: [c.alg],
+      issuer: c.issuer,
+      audience: c.audience,
+      currentDate: new Date(c.config.now * 1000),
+    };
+    const fns = {
+      wasm: () => verifier.verify(c.token),
+      jose: () => jose.jwtVerify(c.token, key, options),
+    };
+    if (c.alg.startsWith("HS")) fns["wasm-sync"] = () => verifier.verifySync(c.token);
+    const a = await fns.wasm();
+    const b = await fns.jose();
+    if (!a.ok || b.payload.jti !== a.claims.jti) throw new Error(`${c.name}: a library rejected its token`);
+    out[c.alg] = fns;
+  }
+  return out;
+}
+
+/**
+ * Runs `n` verifications: `awaited` one after another, `inflight` 32 at a time, `sync` without
+ * promises (verifySync).
+ */
+export async function run(fn, mode, n) {
+  // `ok` for @jwt-audit/wasm, `payload` for jose (which throws on rejection).
+  const accepted = (r) => (r.ok ?? Boolean(r.payload) ? 1 : 0);
+  let count = 0;
+  if (mode === "sync") {
+    for (let i = 0; i < n; i++) count += accepted(fn());
+  } else if (mode === "awaited") {
+    for (let i = 0; i < n; i++) count += accepted(await fn());
+  } else {
+    for (let i = 0; i < n; i += 32) {
+      const batch = await Promise.all(Array.from({ length: Math.min(32, n - i) }, fn));
+      for (const r of batch) count += accepted(r);
+    }
+  }
+  if (count !== n) throw new Error("verification failed during the run");
+}
+
+/** Which (library, mode) pairs to measure for an algorithm. */
+export function plan(fns) {
+  const rows = [];
+  for (const lib of Object.keys(fns)) {
+    for (const mode of lib === "wasm-sync" ? ["sync"] : ["awaited", "inflight"]) rows.push([lib, mode]);
+  }
+  return rows;
+}
