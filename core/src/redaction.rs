@@ -142,6 +142,10 @@ impl Redactor {
 
 /// Truncates to `max` characters, marking the cut with `…`.
 pub(crate) fn cap_str(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        // At most `max` bytes, so at most `max` characters.
+        return s.to_string();
+    }
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((i, _)) => format!("{}…", &s[..i]),

@@ -16,6 +16,7 @@ use crate::keys::{self, VerificationKey};
 use crate::lifecycle::{LifecycleCheck, LifecycleVerdict, TokenIdentity};
 use crate::record::{
     AuditRecord, AuthzInfo, Event, FailedCheck, Failure, Outcome, SCHEMA, TokenInfo, VerifierInfo,
+    new_record_id,
 };
 use crate::redaction::{Redactor, cap_str};
 use crate::sink::{AuditSink, SinkLosses};
@@ -320,8 +321,7 @@ impl Verifier {
         }
         let mut record = (*v.record).clone();
         let check = scope_check(&info);
-        record.id = uuid::Uuid::now_v7().to_string();
-        record.time_ms = self.now_ms();
+        (record.id, record.time_ms) = self.stamp();
         record.duration_us = start.elapsed().as_micros() as u64;
         record.outcome = Outcome::Rejected;
         record.event = Event::AuthzFail;
@@ -363,11 +363,19 @@ impl Verifier {
     fn now_ms(&self) -> i64 {
         match self.inner.fixed_now {
             Some(s) => s.saturating_mul(1000),
-            None => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            None => system_ms(),
         }
+    }
+
+    /// A new record's id (time-ordered on the system clock) and time (the configured clock), from
+    /// one clock reading.
+    fn stamp(&self) -> (String, i64) {
+        let system = system_ms();
+        let time = match self.inner.fixed_now {
+            Some(s) => s.saturating_mul(1000),
+            None => system,
+        };
+        (new_record_id(system), time)
     }
 
     /// Steps 1–3: presence and size, structure, header policy and key selection.
@@ -412,11 +420,14 @@ impl Verifier {
                 ),
             );
         }
-        let mut parts = token.splitn(3, |&b| b == b'.');
+        // Exactly two dots: the header ends at the first, the signature starts after the last
+        // (found from both ends, so the payload is not scanned byte by byte again).
+        let first = token.iter().position(|&b| b == b'.').unwrap_or(0);
+        let last = token.iter().rposition(|&b| b == b'.').unwrap_or(0);
         let (h64, p64, s64) = (
-            parts.next().unwrap_or(b""),
-            parts.next().unwrap_or(b""),
-            parts.next().unwrap_or(b""),
+            token.get(..first).unwrap_or(b""),
+            token.get(first + 1..last).unwrap_or(b""),
+            token.get(last + 1..).unwrap_or(b""),
         );
         if h64.len() > MAX_HEADER_BYTES {
             return Front::Rejected(
@@ -548,34 +559,23 @@ impl Verifier {
             Some(_) => return Err(Check::new(Malformed, "header kid is not a string")),
         };
         // Keys named in the token (jwk, jku, x5u, x5c) are never consulted.
-        let named: Vec<usize> = match kid {
-            Some(kid) => {
-                let exact: Vec<usize> = (0..inner.keys.len())
-                    .filter(|&i| inner.keys[i].kid.as_deref() == Some(kid))
-                    .collect();
-                if exact.is_empty() {
-                    // A key configured without a kid serves tokens with any kid.
-                    (0..inner.keys.len())
-                        .filter(|&i| inner.keys[i].kid.is_none())
-                        .collect()
-                } else {
-                    exact
-                }
-            }
-            None => (0..inner.keys.len()).collect(),
+        let exact = kid.is_some_and(|k| inner.keys.iter().any(|key| key.kid.as_deref() == Some(k)));
+        let named = |key: &VerificationKey| match kid {
+            None => true,
+            Some(k) if exact => key.kid.as_deref() == Some(k),
+            // A key configured without a kid serves tokens with any kid.
+            Some(_) => key.kid.is_none(),
         };
-        if named.is_empty() {
+        let Some(first) = inner.keys.iter().position(named) else {
             return Err(Check::new(UnknownKey, "no configured key has this kid"));
-        }
-        let candidates: Vec<usize> = named
-            .iter()
-            .copied()
-            .filter(|&i| inner.keys[i].serves(alg).is_some())
+        };
+        let candidates: Vec<usize> = (first..inner.keys.len())
+            .filter(|&i| named(&inner.keys[i]) && inner.keys[i].serves(alg).is_some())
             .take(MAX_CANDIDATE_KEYS)
             .collect();
         if candidates.is_empty() {
-            let fam = inner.keys[named[0]].family;
-            if kid.is_some() && inner.keys[named[0]].kid.is_some() && fam != alg.family() {
+            let fam = inner.keys[first].family;
+            if kid.is_some() && inner.keys[first].kid.is_some() && fam != alg.family() {
                 let detail = format!(
                     "kid names a key of type {}, which cannot verify {alg}",
                     fam.as_str()
@@ -621,10 +621,10 @@ impl Verifier {
         &self,
         start: Instant,
         ctx: &RequestContext,
-        p: Presented,
+        mut p: Presented,
         check: Check,
     ) -> Verification {
-        let record = self.build_record(start, ctx, &p, false, vec![check], None);
+        let record = self.build_record(start, ctx, &mut p, false, vec![check], None);
         self.emit(record, None)
     }
 
@@ -637,7 +637,7 @@ impl Verifier {
         signature_ok: bool,
         need: Option<&AuthzRequirement>,
     ) -> Verification {
-        let p = parsed.presented;
+        let mut p = parsed.presented;
         if !signature_ok {
             let n = parsed.candidates.len();
             let check = Check::new(
@@ -647,7 +647,7 @@ impl Verifier {
                     parsed.alg
                 ),
             );
-            let record = self.build_record(start, ctx, &p, false, vec![check], None);
+            let record = self.build_record(start, ctx, &mut p, false, vec![check], None);
             return self.emit(record, None);
         }
         let empty = Map::new();
@@ -667,7 +667,7 @@ impl Verifier {
             authz_info = Some(info);
         }
         let accepted = checks.is_empty();
-        let record = self.build_record(start, ctx, &p, true, checks, authz_info);
+        let record = self.build_record(start, ctx, &mut p, true, checks, authz_info);
         let claims = if accepted {
             p.payload.map(Arc::new)
         } else {
@@ -803,6 +803,9 @@ impl Verifier {
 
     /// Step 7: revocation and replay, on `(iss, jti)`.
     fn lifecycle_checks(&self, claims: &Map<String, Value>, now: i64) -> Option<Check> {
+        if self.inner.lifecycle.is_empty() {
+            return None;
+        }
         let id = TokenIdentity {
             iss: claims.get("iss").and_then(Value::as_str),
             jti: claims.get("jti").and_then(Value::as_str),
@@ -823,12 +826,17 @@ impl Verifier {
         &self,
         start: Instant,
         ctx: &RequestContext,
-        p: &Presented,
+        p: &mut Presented,
         trusted: bool,
         checks: Vec<Check>,
         authz: Option<AuthzInfo>,
     ) -> AuditRecord {
         let inner = &*self.inner;
+        let claims = p
+            .payload
+            .as_ref()
+            .map(|c| inner.redactor.redact(c))
+            .unwrap_or_default();
         let header_str = |name: &str, cap: usize| {
             p.header
                 .as_ref()
@@ -836,14 +844,18 @@ impl Verifier {
                 .and_then(Value::as_str)
                 .map(|s| cap_str(s, cap))
         };
-        let registered = |name: &str| {
-            p.payload
+        // The redacted value of a registered claim: already in `claims` unless the claim cap left
+        // it out there.
+        let registered = |name: &str| match claims.values.get(name) {
+            Some(v) => Some(v.clone()),
+            None => p
+                .payload
                 .as_ref()
                 .and_then(|c| c.get(name))
-                .and_then(|v| inner.redactor.apply(name, v))
+                .and_then(|v| inner.redactor.apply(name, v)),
         };
         let token = TokenInfo {
-            fingerprint: p.fingerprint.clone(),
+            fingerprint: p.fingerprint.take(),
             alg: header_str("alg", MAX_ALG_CHARS),
             kid: header_str("kid", MAX_KID_CHARS),
             typ: header_str("typ", MAX_TYP_CHARS),
@@ -874,10 +886,11 @@ impl Verifier {
                 })
                 .collect(),
         });
+        let (id, time_ms) = self.stamp();
         AuditRecord {
             schema: SCHEMA.to_string(),
-            id: uuid::Uuid::now_v7().to_string(),
-            time_ms: self.now_ms(),
+            id,
+            time_ms,
             duration_us: start.elapsed().as_micros() as u64,
             event: Event::for_failure(kind),
             outcome: if kind.is_none() {
@@ -888,11 +901,7 @@ impl Verifier {
             severity,
             failure,
             token,
-            claims: p
-                .payload
-                .as_ref()
-                .map(|c| inner.redactor.redact(c))
-                .unwrap_or_default(),
+            claims,
             request: cap_context(ctx),
             authz,
             verifier: inner.info.clone(),
@@ -928,6 +937,13 @@ impl Verifier {
         inner.counters.count(record.failure_kind());
         Verification { record, claims }
     }
+}
+
+fn system_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn scope_check(info: &AuthzInfo) -> Check {
