@@ -157,6 +157,13 @@ impl Verifier {
                 .map(Algorithm::is_hmac)
                 .unwrap_or(true)
         });
+        if !hmac_only && !webcrypto::available() {
+            return Err(errors::config_option(
+                "algorithms",
+                "RS*/PS*/ES*/EdDSA are verified with WebCrypto, and this context has no \
+                 `crypto.subtle` (browsers expose it only on https:// and localhost pages)",
+            ));
+        }
         let mut builder = jwt_audit::Verifier::builder().config(config);
         let mut deliveries = None;
         if let Some((sink, d)) = JsSink::from_option(&sink)? {

@@ -1,7 +1,7 @@
 //! The host-signature step answered with WebCrypto (`crypto.subtle`): native code in workerd,
 //! browsers and Node, and no RSA/EC/Ed25519 code compiled into the module.
 
-use js_sys::{Array, JSON, Promise};
+use js_sys::{Array, JSON, Promise, Reflect};
 use jwt_audit::{Algorithm, PendingSignature, Verification};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -36,6 +36,13 @@ extern "C" {
     /// `then(onFulfilled, onRejected)`.
     #[wasm_bindgen(method)]
     pub(crate) fn then(this: &Verdict, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Promise;
+}
+
+/// `crypto.subtle` exists here (browsers expose it only in secure contexts: https and localhost).
+pub(crate) fn available() -> bool {
+    Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|c| Reflect::get(&c, &"subtle".into()))
+        .is_ok_and(|s| s.is_object())
 }
 
 /// WebCrypto's names for a JWS algorithm: (`importKey` parameters, `verify` parameters), as JSON.

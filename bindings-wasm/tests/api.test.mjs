@@ -77,6 +77,20 @@ describe("configuration", () => {
     assert.match(e.message, /2048 to 8192 bits/);
   });
 
+  test("asymmetric algorithms without WebCrypto are refused at construction, HMAC is not", () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    const getRandomValues = (b) => saved.get.call(globalThis).getRandomValues(b);
+    Object.defineProperty(globalThis, "crypto", { value: { getRandomValues }, configurable: true });
+    try {
+      const e = thrown(() => new Verifier(rs.config));
+      assert.equal(e.option, "algorithms");
+      assert.match(e.message, /crypto\.subtle/);
+      assert.equal(new Verifier(hs.config).verifySync(hs.token).ok, true);
+    } finally {
+      Object.defineProperty(globalThis, "crypto", saved);
+    }
+  });
+
   test("the caller's config object is not modified", () => {
     const config = { ...hs.config, sink: () => {} };
     new Verifier(config);
