@@ -9,31 +9,45 @@ import * as jose from "jose";
 import { Miniflare } from "miniflare";
 import { Verifier } from "@jwt-audit/wasm";
 import { cases } from "./cases.mjs";
-import { plan, prepare, run } from "./lib.mjs";
+import { prepare, run } from "./lib.mjs";
 
 const ROUNDS = 7;
 const iterations = (alg) => (alg.startsWith("HS") ? 4000 : 1000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median µs per verification over ROUNDS timed calls of `batch(n)`. */
-async function measure(batch, n) {
-  await batch(Math.ceil(n / 4)); // warm-up
-  const times = [];
+/**
+ * Median µs per verification of each `batches[k](n)`, timed round-robin (one round of every
+ * entry, ROUNDS times) so load from other processes hits all of them alike.
+ */
+async function measure(batches, n) {
+  for (const batch of Object.values(batches)) await batch(Math.ceil(n / 4)); // warm-up
+  const times = Object.fromEntries(Object.keys(batches).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    const t0 = performance.now();
-    await batch(n);
-    times.push(((performance.now() - t0) * 1000) / n);
+    for (const [k, batch] of Object.entries(batches)) {
+      const t0 = performance.now();
+      await batch(n);
+      times[k].push(((performance.now() - t0) * 1000) / n);
+    }
   }
-  return median(times);
+  return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+}
+
+/** Every (library, mode) pair of one algorithm, measured together. */
+async function compare(alg, libs, call) {
+  const batches = {};
+  for (const lib of libs) {
+    for (const mode of lib === "wasm-sync" ? ["sync"] : ["awaited", "inflight"]) {
+      batches[`${alg} ${lib} ${mode}`] = (n) => call(lib, mode, n);
+    }
+  }
+  return measure(batches, iterations(alg));
 }
 
 async function inNode() {
   const prepared = await prepare(cases, { Verifier, jose });
   const out = {};
   for (const { alg } of cases) {
-    for (const [lib, mode] of plan(prepared[alg])) {
-      out[`${alg} ${lib} ${mode}`] = await measure((n) => run(prepared[alg][lib], mode, n), iterations(alg));
-    }
+    Object.assign(out, await compare(alg, Object.keys(prepared[alg]), (lib, mode, n) => run(prepared[alg][lib], mode, n)));
   }
   return out;
 }
@@ -52,22 +66,17 @@ async function inWorkerd() {
   });
   try {
     const setup = await mf.dispatchFetch("http://bench/setup", { method: "POST", body: JSON.stringify(cases) });
-    const algs = await setup.json();
-    const call = async (alg, lib, mode, n) => {
-      const res = await mf.dispatchFetch(`http://bench/run?alg=${alg}&lib=${lib}&mode=${mode}&n=${n}`);
-      if ((await res.text()) !== "done") throw new Error(`workerd run failed: ${alg} ${lib} ${mode}`);
-    };
+    const libsByAlg = await setup.json();
     const out = {};
-    for (const alg of algs) {
-      const libs = alg.startsWith("HS") ? ["wasm", "wasm-sync", "jose"] : ["wasm", "jose"];
-      for (const lib of libs) {
-        for (const mode of lib === "wasm-sync" ? ["sync"] : ["awaited", "inflight"]) {
-          const n = iterations(alg);
-          // Request overhead, measured the same way and subtracted.
-          const overhead = (await measure(() => call(alg, lib, mode, 0), 1)) / n;
-          out[`${alg} ${lib} ${mode}`] = (await measure((k) => call(alg, lib, mode, k), n)) - overhead;
-        }
-      }
+    for (const { alg } of cases) {
+      const call = async (lib, mode, n) => {
+        const res = await mf.dispatchFetch(`http://bench/run?alg=${alg}&lib=${lib}&mode=${mode}&n=${n}`);
+        if ((await res.text()) !== "done") throw new Error(`workerd run failed: ${alg} ${lib} ${mode}`);
+      };
+      // The cost of a request itself, measured the same way, is subtracted.
+      const { overhead } = await measure({ overhead: () => call("jose", "sync", 0) }, 1);
+      const r = await compare(alg, libsByAlg[alg], call);
+      for (const k of Object.keys(r)) out[k] = r[k] - overhead / iterations(alg);
     }
     return out;
   } finally {

@@ -49,12 +49,3 @@ export async function run(fn, mode, n) {
   }
   if (count !== n) throw new Error("verification failed during the run");
 }
-
-/** Which (library, mode) pairs to measure for an algorithm. */
-export function plan(fns) {
-  const rows = [];
-  for (const lib of Object.keys(fns)) {
-    for (const mode of lib === "wasm-sync" ? ["sync"] : ["awaited", "inflight"]) rows.push([lib, mode]);
-  }
-  return rows;
-}

@@ -12,7 +12,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/setup") {
       prepared = await prepare(await request.json(), { Verifier, jose });
-      return Response.json(Object.keys(prepared));
+      return Response.json(Object.fromEntries(Object.entries(prepared).map(([alg, fns]) => [alg, Object.keys(fns)])));
     }
     const q = url.searchParams;
     await run(prepared[q.get("alg")][q.get("lib")], q.get("mode"), Number(q.get("n")));
