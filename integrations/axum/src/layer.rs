@@ -46,7 +46,7 @@ impl JwtAuditLayer {
     }
 
     /// Lets requests without an `Authorization` header through unauthenticated (no verification,
-    /// so no record): handlers take `Option<Auth>`, and an [`Auth`] extractor or a guard on such a
+    /// so no record): handlers take `Option<Auth>`, and an [`Auth`](crate::Auth) extractor or a guard on such a
     /// request answers 401 and records `missing_token`. A presented credential must still be a
     /// valid Bearer token.
     pub fn allow_anonymous(mut self) -> Self {
