@@ -2,7 +2,7 @@
 // Usage: node bench/bench.mjs [node|workerd]   (after ./build.sh and npm ci; prints Markdown)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as jose from "jose";
@@ -106,6 +106,6 @@ function table(title, r) {
 }
 
 const only = process.argv[2];
-console.log(`Node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`Node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ${new Date().toISOString().slice(0, 10)}\n`);
 if (only !== "workerd") console.log(table(`Node ${process.version}`, await inNode()), "\n");
 if (only !== "node") console.log(table("workerd (miniflare 4.20260426.0)", await inWorkerd()));

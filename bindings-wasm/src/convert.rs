@@ -48,6 +48,17 @@ pub(crate) fn token(value: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
+/// An HTTP header value: a string, or `undefined`/`null` when the header is absent.
+pub(crate) fn header(value: &JsValue) -> Result<Option<String>, JsValue> {
+    match value.as_string() {
+        Some(s) => Ok(Some(s)),
+        None if value.is_undefined() || value.is_null() => Ok(None),
+        None => Err(errors::argument(
+            "the Authorization header must be a string, undefined or null",
+        )),
+    }
+}
+
 /// The request context, in JavaScript spelling (`correlationId`, `clientIp`, `userAgent`) or the
 /// record's (`correlation_id`, …). Unknown names are an error, so a typo does not silently drop a
 /// field from the audit trail.

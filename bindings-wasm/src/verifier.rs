@@ -232,19 +232,21 @@ impl Verifier {
     #[wasm_bindgen(unchecked_return_type = "Promise<AuthenticateResult>")]
     pub fn authenticate(
         &self,
-        authorization: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] authorization: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RequestContext | null | undefined")]
         context: JsValue,
         #[wasm_bindgen(unchecked_param_type = "AuthzRequirement | null | undefined")]
         requirement: JsValue,
     ) -> Promise {
         use jwt_audit::http::{Credential, bearer_credential};
-        let (ctx, need) = match (
+        let args = (
+            convert::header(&authorization),
             convert::context(&context),
             convert::requirement(&requirement),
-        ) {
-            (Ok(c), Ok(n)) => (c, n),
-            (Err(e), _) | (_, Err(e)) => return Promise::reject(&e),
+        );
+        let (authorization, ctx, need) = match args {
+            (Ok(a), Ok(c), Ok(n)) => (a, c, n),
+            (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Promise::reject(&e),
         };
         let header = authorization.as_deref();
         let progress = match bearer_credential(header) {

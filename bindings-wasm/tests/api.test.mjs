@@ -267,6 +267,10 @@ describe("HTTP helpers", () => {
     assert.equal(ok.challenge, null);
   });
 
+  test("authenticate: a header that is not a string rejects with a TypeError", async () => {
+    await assert.rejects(v.authenticate(42), (e) => e instanceof TypeError && e.code === "ERR_JWT_AUDIT_ARGUMENT");
+  });
+
   test("authenticate: insufficient scope is a 403 naming the scope", async () => {
     const r = await v.authenticate(`Bearer ${hs.token}`, null, { scopes: ["orders:admin"] });
     assert.equal(r.challenge.status, 403);
