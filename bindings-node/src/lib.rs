@@ -132,6 +132,12 @@ impl NativeVerification {
         self.inner.is_accepted()
     }
 
+    /// The failure kind (`"bad_signature"`, ...); `null` when accepted.
+    #[napi(getter)]
+    pub fn failure_kind(&self) -> Option<&'static str> {
+        self.inner.failure_kind().map(|k| k.as_str())
+    }
+
     /// The record as canonical JSON.
     #[napi]
     pub fn record(&self) -> String {

@@ -1,0 +1,361 @@
+'use strict'
+/**
+ * jwt-audit for Node.js: a JWT verifier that never validates silently.
+ *
+ * Every decision is made by the Rust core (through the native addon in ./native); this file only
+ * converts arguments, adapts sinks and adds the Express glue. Records and claims arrive as the
+ * core's canonical JSON text and are parsed on first access.
+ */
+const native = require('./native/index.js')
+
+const NATIVE = Symbol('jwt-audit.native')
+const STATE = Symbol('jwt-audit.state')
+const EMPTY_CONTEXT = Object.freeze({})
+const CONTEXT_FIELDS = [
+  ['correlationId', 'correlation_id'],
+  ['clientIp', 'client_ip'],
+  ['method', 'method'],
+  ['path', 'path'],
+  ['userAgent', 'user_agent'],
+]
+
+function typeName(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Splits the JS-only `sink` option into built-in specs (handled natively) and functions. */
+function splitSinks(spec) {
+  const builtin = []
+  const functions = []
+  for (const s of Array.isArray(spec) ? spec : spec === undefined ? [] : [spec]) {
+    if (typeof s === 'function') functions.push((json) => s(JSON.parse(json)))
+    else builtin.push(s)
+  }
+  return { builtin, functions }
+}
+
+function configError(option, message) {
+  const err = new TypeError(`invalid option \`${option}\`: ${message}`)
+  err.code = 'ERR_JWT_AUDIT_CONFIG'
+  err.option = option
+  return err
+}
+
+/**
+ * A copy of `value` holding only JSON data (what the core's configuration is made of): `undefined`
+ * members are left out, anything else that JSON cannot hold (functions, Buffers, class instances,
+ * NaN) is a TypeError naming the option, e.g. `keys[0].secret`.
+ */
+function jsonData(value, path) {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value
+    case 'number':
+      if (Number.isFinite(value)) return value
+      throw configError(path, `must be a finite number (got ${value})`)
+    case 'object': {
+      if (value === null) return null
+      if (Array.isArray(value)) return value.map((v, i) => jsonData(v, `${path}[${i}]`))
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (value.constructor && value.constructor.name) || 'object'
+        throw configError(path, `must be JSON data (a string, number, boolean, array or plain object), got a ${name}`)
+      }
+      const out = {}
+      for (const [k, v] of Object.entries(value)) {
+        if (v !== undefined) out[k] = jsonData(v, path === '' ? k : `${path}.${k}`)
+      }
+      return out
+    }
+    default:
+      throw configError(path, `must be JSON data, got a ${typeof value}`)
+  }
+}
+
+function nativeVerifier(config) {
+  if (!isPlainObject(config)) throw configError('config', `must be an object (got ${typeName(config)})`)
+  const { sink, ...options } = config
+  const { builtin, functions } = splitSinks(sink)
+  return new native.NativeVerifier(
+    jsonData(options, ''),
+    builtin.map((s) => jsonData(s, 'sink')),
+    functions,
+  )
+}
+
+function checkToken(token) {
+  if (typeof token !== 'string' && !(token instanceof Uint8Array)) {
+    throw new TypeError(`jwt-audit: token must be a string, Buffer or Uint8Array (got ${typeName(token)})`)
+  }
+}
+
+/** The five context strings, camelCase or snake_case; anything else is a TypeError. */
+function contextArgs(context) {
+  if (context === undefined || context === null) context = EMPTY_CONTEXT
+  else if (!isPlainObject(context)) {
+    throw new TypeError(`jwt-audit: context must be an object (got ${typeName(context)})`)
+  }
+  const out = new Array(5)
+  for (let i = 0; i < 5; i++) {
+    const [camel, snake] = CONTEXT_FIELDS[i]
+    const v = context[camel] ?? context[snake]
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      throw new TypeError(`jwt-audit: context.${camel} must be a string (got ${typeName(v)})`)
+    }
+    out[i] = v
+  }
+  return out
+}
+
+/**
+ * The result of one verification: `ok`, `claims` (the verified claims, `null` unless accepted)
+ * and `record` (the audit record, snake_case fields as in every binding).
+ */
+class Verification {
+  constructor(ok, recordJson, claimsJson) {
+    this.ok = ok
+    this._recordJson = recordJson
+    this._claimsJson = claimsJson
+    this._record = undefined
+    this._claims = undefined
+  }
+
+  get record() {
+    if (this._record === undefined) this._record = JSON.parse(this._recordJson)
+    return this._record
+  }
+
+  get claims() {
+    if (this._claims === undefined) this._claims = this._claimsJson ? JSON.parse(this._claimsJson) : null
+    return this._claims
+  }
+
+  /** The record as canonical JSON text (the exact bytes the sinks and other bindings write). */
+  get recordJson() {
+    return this._recordJson
+  }
+
+  toJSON() {
+    return { ok: this.ok, claims: this.claims, record: this.record }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toJSON()
+  }
+}
+
+function fromOutput(out) {
+  return new Verification(out.ok, out.record, out.claims)
+}
+
+class Verifier {
+  /**
+   * @param {object} config the shared options in camelCase (`keys`, `algorithms`, `issuer`,
+   *   `audience`, `leewaySeconds`, `requiredClaims`, `typ`, `maxTokenBytes`, `now`, `redaction`,
+   *   `fingerprintKey`, `name`, `auditFailClosed`) plus `sink`.
+   */
+  constructor(config) {
+    this[NATIVE] = nativeVerifier(config)
+  }
+
+  /** Verifies `token` synchronously; never throws for a bad token (the record says why). */
+  verify(token, context) {
+    checkToken(token)
+    const c = contextArgs(context)
+    return fromOutput(this[NATIVE].verify(token, c[0], c[1], c[2], c[3], c[4]))
+  }
+
+  /** Like `verify`, with the signature check on the libuv thread pool. */
+  verifyAsync(token, context) {
+    try {
+      checkToken(token)
+      const c = contextArgs(context)
+      const n = this[NATIVE]
+      if (n.needsJsThread) return Promise.resolve(this.verify(token, context))
+      return n.verifyAsync(token, c[0], c[1], c[2], c[3], c[4]).then(fromOutput)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Counts by outcome and failure kind, sink errors and lost records. */
+  stats() {
+    return JSON.parse(this[NATIVE].stats())
+  }
+
+  /** Flushes every sink (file sinks write through; this is for buffered sinks). */
+  flush() {
+    this[NATIVE].flush()
+  }
+
+  /** The name written in records. */
+  get name() {
+    return this[NATIVE].name
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Express
+
+/** `req.auth`: the verified claims and the record of an authenticated request. */
+class Auth {
+  constructor(handle) {
+    this._handle = handle
+    this._claims = undefined
+    this._record = undefined
+  }
+
+  get claims() {
+    if (this._claims === undefined) this._claims = JSON.parse(this._handle.claims())
+    return this._claims
+  }
+
+  get record() {
+    if (this._record === undefined) this._record = JSON.parse(this._handle.record())
+    return this._record
+  }
+
+  toJSON() {
+    return { claims: this.claims, record: this.record }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toJSON()
+  }
+}
+
+function headerValue(v) {
+  return Array.isArray(v) ? v[0] : v
+}
+
+function cookieValue(req, name) {
+  const parsed = req.cookies && req.cookies[name]
+  if (typeof parsed === 'string') return parsed
+  const header = req.headers.cookie
+  if (typeof header !== 'string') return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+function requestPath(req) {
+  const url = req.originalUrl ?? req.url ?? ''
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function reply(res, challenge) {
+  res.statusCode = challenge.status
+  res.setHeader('WWW-Authenticate', challenge.wwwAuthenticate)
+  res.setHeader('Content-Type', 'application/json')
+  res.setHeader('Cache-Control', 'no-store')
+  res.end(challenge.body)
+}
+
+const MIDDLEWARE_OPTIONS = ['credentialsRequired', 'cookie', 'query', 'requestIdHeader']
+
+function middlewareOptions(options) {
+  if (options === undefined) options = {}
+  if (!isPlainObject(options)) {
+    throw new TypeError(`jwt-audit: jwtAudit options must be an object (got ${typeName(options)})`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!MIDDLEWARE_OPTIONS.includes(key)) {
+      throw new TypeError(`jwt-audit: unknown jwtAudit option \`${key}\` (known: ${MIDDLEWARE_OPTIONS.join(', ')})`)
+    }
+  }
+  const { credentialsRequired = true, cookie, query, requestIdHeader = 'X-Request-Id' } = options
+  if (typeof credentialsRequired !== 'boolean') {
+    throw new TypeError('jwt-audit: jwtAudit option `credentialsRequired` must be a boolean')
+  }
+  for (const [name, v] of [['cookie', cookie], ['query', query], ['requestIdHeader', requestIdHeader]]) {
+    if (v !== undefined && (typeof v !== 'string' || v === '')) {
+      throw new TypeError(`jwt-audit: jwtAudit option \`${name}\` must be a non-empty string`)
+    }
+  }
+  return { credentialsRequired, cookie, query, requestIdHeader }
+}
+
+/**
+ * Express middleware: Bearer token from the `Authorization` header (RFC 6750; from a cookie or
+ * a query parameter only when `options.cookie` / `options.query` name one), request context from
+ * the request, `req.auth = { claims, record }` on success, a generic 401 otherwise.
+ */
+function jwtAudit(verifierOrConfig, options) {
+  const verifier = verifierOrConfig instanceof Verifier ? verifierOrConfig : new Verifier(verifierOrConfig)
+  const opts = middlewareOptions(options)
+  const n = verifier[NATIVE]
+  const requestIdHeader = opts.requestIdHeader.toLowerCase()
+  return function jwtAuditMiddleware(req, res, next) {
+    const headers = req.headers
+    const cid =
+      native.correlationId(headerValue(headers[requestIdHeader]), headerValue(headers.traceparent)) ??
+      native.newCorrelationId()
+    res.setHeader(opts.requestIdHeader, cid)
+    const authorization = headers.authorization
+    let token = null
+    if (authorization === undefined) {
+      const fromCookie = opts.cookie && cookieValue(req, opts.cookie)
+      const fromQuery = opts.query && req.query && req.query[opts.query]
+      if (typeof fromCookie === 'string' && fromCookie !== '') token = fromCookie
+      else if (typeof fromQuery === 'string' && fromQuery !== '') token = fromQuery
+    }
+    const ip = req.ip ?? (req.socket && req.socket.remoteAddress)
+    const ua = headerValue(headers['user-agent'])
+    const handle = n.verifyRequest(authorization, token, cid, ip, req.method, requestPath(req), ua)
+    req[STATE] = { native: n, handle }
+    if (handle.ok) {
+      req.auth = new Auth(handle)
+      return next()
+    }
+    if (!opts.credentialsRequired && handle.failureKind === 'missing_token') return next()
+    reply(res, handle.challenge())
+  }
+}
+
+function guard(kind, values) {
+  for (const v of values) {
+    if (typeof v !== 'string' || v === '') {
+      throw new TypeError(`jwt-audit: ${kind} must be non-empty strings (got ${typeName(v)})`)
+    }
+  }
+  const scopes = kind === 'requireScopes' ? values : []
+  const roles = kind === 'requireRoles' ? values : []
+  return function jwtAuditGuard(req, res, next) {
+    const state = req[STATE]
+    if (state === undefined) return next(new Error(`jwt-audit: ${kind}() must run after jwtAudit()`))
+    const denied = state.native.authorize(state.handle, scopes, roles)
+    if (denied === null) return next()
+    state.handle = denied
+    reply(res, denied.challenge())
+  }
+}
+
+/** Route guard: every scope listed must be granted (`scope` / `scp`), else 403 `insufficient_scope`. */
+function requireScopes(...scopes) {
+  return guard('requireScopes', scopes)
+}
+
+/** Route guard: every role listed must be granted (`roles`), else 403 `insufficient_scope`. */
+function requireRoles(...roles) {
+  return guard('requireRoles', roles)
+}
+
+module.exports = {
+  Verifier,
+  Verification,
+  jwtAudit,
+  requireScopes,
+  requireRoles,
+  correlationId: native.correlationId,
+  newCorrelationId: native.newCorrelationId,
+}
