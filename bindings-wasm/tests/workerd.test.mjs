@@ -1,10 +1,11 @@
-// The real workerd runtime (miniflare): the example Worker, bundled by `wrangler deploy --dry-run`
-// exactly as it would be uploaded, answering valid, expired, tampered, alg-none and missing tokens,
-// and the records it logs; then an async sink kept alive by ctx.waitUntil.
+// The real workerd runtime (miniflare): the example Worker, with the package installed from its
+// `npm pack` tarball and bundled by `wrangler deploy --dry-run` exactly as it would be uploaded,
+// answering valid, expired, tampered, alg-none and missing tokens, and the records it logs; then
+// an async sink kept alive by ctx.waitUntil.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,14 +23,18 @@ const rules = [
 const ISSUER = "https://issuer.example";
 const AUDIENCE = "orders-api";
 
-/** Bundles the example as `wrangler deploy` would, without uploading. */
+/**
+ * Installs the package as npm publishes it (`npm pack`, so a file missing from `files` fails
+ * here), then bundles the example as `wrangler deploy` would, without uploading.
+ */
 function bundleExample() {
-  // What `npm install` in examples/worker does for the `file:../..` dependency.
-  const link = join(example, "node_modules/@jwt-audit/wasm");
-  if (!existsSync(link)) {
-    mkdirSync(join(example, "node_modules/@jwt-audit"), { recursive: true });
-    symlinkSync("../../../..", link);
-  }
+  const packed = mkdtempSync(join(tmpdir(), "jwt-audit-pack-"));
+  execFileSync("npm", ["pack", "--silent", "--pack-destination", packed], { cwd: pkg, stdio: "ignore" });
+  const installed = join(example, "node_modules/@jwt-audit/wasm");
+  rmSync(installed, { recursive: true, force: true });
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["xzf", join(packed, readdirSync(packed)[0]), "-C", installed, "--strip-components=1"]);
+  rmSync(packed, { recursive: true, force: true });
   const out = mkdtempSync(join(tmpdir(), "jwt-audit-worker-"));
   execFileSync(join(pkg, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out], {
     cwd: example,
