@@ -1,0 +1,56 @@
+'use strict'
+// Every case of tests/vectors through the binding: outcome, kind and `also` as expected, the
+// blessed record when present, and the record equal to the Rust core's own output for the case
+// (produced by `examples/vector_records.rs`; `id`, `time`, `duration_us` excepted).
+const { describe, test, before } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+const { Verifier } = require('..')
+const { VECTORS, stable } = require('./helpers')
+
+const files = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.json')).sort()
+
+function tokenOf(c) {
+  if (c.token_repeat) return c.token_repeat.unit.repeat(c.token_repeat.count)
+  if (c.token_bytes_b64 !== undefined) return Buffer.from(c.token_bytes_b64, 'base64')
+  return c.token
+}
+
+let rust
+before(() => {
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '--release', '-p', 'jwt-audit-node', '--example', 'vector_records', '--', VECTORS],
+    { cwd: path.join(__dirname, '..'), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  rust = new Map(out.trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.name, l.record]))
+})
+
+let total = 0
+for (const file of files) {
+  const { cases } = JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8'))
+  describe(file, () => {
+    for (const c of cases) {
+      total++
+      test(c.name, () => {
+        const r = new Verifier(c.config).verify(tokenOf(c), c.context)
+        const rec = r.record
+        assert.equal(rec.outcome, c.expected.outcome)
+        assert.equal(r.ok, c.expected.outcome === 'accepted')
+        assert.equal(rec.failure ? rec.failure.kind : null, c.expected.kind)
+        assert.deepEqual(rec.failure ? rec.failure.also.map((a) => a.kind) : [], c.expected.also)
+        if (c.expected.record) assert.deepEqual(stable(rec), c.expected.record)
+        assert.ok(rust.has(c.name), 'the Rust oracle ran this case')
+        assert.deepEqual(stable(rec), stable(rust.get(c.name)))
+      })
+    }
+  })
+}
+
+test('every vector file was loaded', () => {
+  assert.ok(files.length >= 9, `${files.length} files`)
+  assert.ok(total >= 300, `${total} cases`)
+  assert.equal(rust.size, total)
+})
