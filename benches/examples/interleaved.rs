@@ -1,20 +1,21 @@
-//! Interleaved A/B timing of the `verify_<alg>` comparisons: for every algorithm, rounds of
-//! `jwt_audit`, `jsonwebtoken` and `signature_only` alternate, so load from other processes on a
-//! shared machine hits all three alike. Prints the median and the minimum (the least disturbed
-//! round) per implementation, in µs per verification, and the ratios of both. Then the same for
-//! HS256 `verify` with a no-op sink against `verify` with `NonBlocking(JsonLinesSink(file))` on a
-//! temporary file (the file is emptied and the queue drained between rounds, outside the timing).
+//! Interleaved timing of every comparison of the criterion benches, for noisy shared machines:
+//! within a comparison, rounds of each implementation alternate, so load from other processes hits
+//! all of them alike. Prints Markdown table rows: the median and, in brackets, the minimum (the
+//! least disturbed round) in µs per call, and the ratios of both.
 //!
 //! `cargo run --release -p jwt-audit-benches --example interleaved [rounds]`
 
 use jwt_audit::sink::{AuditSink, JsonLinesSink, NonBlocking, Overflow};
-use jwt_audit_benches::{Alg, Fixture, verifier_builder};
+use jwt_audit::{FailureKind, config::DEFAULT_MAX_TOKEN_BYTES};
+use jwt_audit_benches::{
+    Alg, Fixture, claims, now, parse_header_and_payload, sign, tamper_signature, verifier_builder,
+};
 use std::fs::OpenOptions;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Verifications per round and implementation.
+/// Calls per round and implementation.
 const BATCH: u32 = 200;
 
 fn per_call_us(f: &dyn Fn() -> bool) -> f64 {
@@ -25,14 +26,34 @@ fn per_call_us(f: &dyn Fn() -> bool) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / f64::from(BATCH)
 }
 
-/// Alternates rounds of each implementation; returns (median, minimum) µs per call of each.
+/// Median and minimum µs per call.
+#[derive(Clone, Copy)]
+struct Stat {
+    median: f64,
+    min: f64,
+}
+
+impl Stat {
+    fn cell(self) -> String {
+        format!("{:.3} [{:.3}]", self.median, self.min)
+    }
+    fn ratio(self, base: Stat) -> String {
+        format!(
+            "{:.2} [{:.2}]",
+            self.median / base.median,
+            self.min / base.min
+        )
+    }
+}
+
+/// Alternates `rounds` rounds of each implementation (`between` runs after each, untimed).
 fn interleave<const N: usize>(
     rounds: usize,
     impls: [&dyn Fn() -> bool; N],
     between: &dyn Fn(),
-) -> [(f64, f64); N] {
+) -> [Stat; N] {
     for i in &impls {
-        assert!(i(), "fixture verifies");
+        assert!(i(), "every implementation gives the expected answer");
         per_call_us(*i);
     }
     let mut times: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(rounds));
@@ -44,7 +65,10 @@ fn interleave<const N: usize>(
     }
     times.map(|mut t| {
         t.sort_by(f64::total_cmp);
-        (t[t.len() / 2], t[0])
+        Stat {
+            median: t[t.len() / 2],
+            min: t[0],
+        }
     })
 }
 
@@ -53,16 +77,15 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
+    println!("µs per call: median of {rounds} interleaved rounds of {BATCH} calls [minimum]\n");
+
     println!(
-        "µs per verification, median of {rounds} interleaved rounds of {BATCH} (minimum in brackets)"
+        "| alg | jwt_audit | jsonwebtoken | signature_only | jwt_audit / jsonwebtoken | jwt_audit / signature_only |"
     );
-    println!(
-        "{:<6} {:>16} {:>16} {:>16} | {:>12} {:>12}",
-        "alg", "jwt_audit", "jsonwebtoken", "signature_only", "audit/jwt", "audit/sig"
-    );
+    println!("|---|---|---|---|---|---|");
     for alg in Alg::ALL {
         let f = Fixture::new(alg);
-        let [(am, an), (jm, jn), (sm, sn)] = interleave(
+        let [a, j, s] = interleave(
             rounds,
             [
                 &|| f.audit().is_accepted(),
@@ -72,17 +95,75 @@ fn main() {
             &|| {},
         );
         println!(
-            "{:<6} {:>16} {:>16} {:>16} | {:>12} {:>12}",
+            "| {} | {} | {} | {} | {} | {} |",
             alg.name(),
-            format!("{am:.3} [{an:.3}]"),
-            format!("{jm:.3} [{jn:.3}]"),
-            format!("{sm:.3} [{sn:.3}]"),
-            format!("{:.2} [{:.2}]", am / jm, an / jn),
-            format!("{:.2} [{:.2}]", am / sm, an / sn),
+            a.cell(),
+            j.cell(),
+            s.cell(),
+            a.ratio(j),
+            a.ratio(s)
         );
     }
 
-    let f = Fixture::new(Alg::HS256);
+    let hs = Fixture::new(Alg::HS256);
+    let [parse, audit] = interleave(
+        rounds,
+        [&|| parse_header_and_payload(&hs.token).is_some(), &|| {
+            hs.audit().is_accepted()
+        }],
+        &|| {},
+    );
+    println!(
+        "\nparse (base64url + serde_json of header and payload): {}; jwt_audit HS256 {}; ratio {}",
+        parse.cell(),
+        audit.cell(),
+        audit.ratio(parse)
+    );
+
+    let small = "a".repeat(DEFAULT_MAX_TOKEN_BYTES + 1024);
+    let large = "a".repeat(DEFAULT_MAX_TOKEN_BYTES + 1024 * 1024);
+    let too_large =
+        |t: &str| hs.verifier.verify(t, &hs.ctx).failure_kind() == Some(FailureKind::TokenTooLarge);
+    let [s, l] = interleave(
+        rounds,
+        [&|| too_large(&small), &|| too_large(&large)],
+        &|| {},
+    );
+    println!(
+        "oversized: limit + 1 KiB {}; limit + 1 MiB {}; ratio {}",
+        s.cell(),
+        l.cell(),
+        l.ratio(s)
+    );
+
+    for (name, token, kind) in [
+        (
+            "bad_signature",
+            tamper_signature(&hs.token),
+            FailureKind::BadSignature,
+        ),
+        (
+            "expired",
+            sign(Alg::HS256, &claims(now() - 600)),
+            FailureKind::Expired,
+        ),
+    ] {
+        let f = Fixture::with_token(Alg::HS256, token);
+        let [a, j] = interleave(
+            rounds,
+            [&|| f.audit().failure_kind() == Some(kind), &|| {
+                f.bare_decode().is_err()
+            }],
+            &|| {},
+        );
+        println!(
+            "rejected HS256 {name}: jwt_audit {}; jsonwebtoken {}; ratio {}",
+            a.cell(),
+            j.cell(),
+            a.ratio(j)
+        );
+    }
+
     let path = tempfile::NamedTempFile::new()
         .expect("temporary file")
         .into_temp_path();
@@ -96,10 +177,10 @@ fn main() {
         .shared_sink(sink.clone())
         .build()
         .expect("verifier");
-    let [(nm, nn), (fm, fn_)] = interleave(
+    let [noop, file] = interleave(
         rounds,
-        [&|| f.audit().is_accepted(), &|| {
-            to_file.verify(&f.token, &f.ctx).is_accepted()
+        [&|| hs.audit().is_accepted(), &|| {
+            to_file.verify(&hs.token, &hs.ctx).is_accepted()
         }],
         &|| {
             sink.flush().expect("flush");
@@ -108,8 +189,10 @@ fn main() {
     );
     assert_eq!(sink.losses(), Default::default());
     println!(
-        "HS256 verify, no-op sink {nm:.3} [{nn:.3}] µs; NonBlocking(JsonLinesSink(file)) {fm:.3} [{fn_:.3}] µs; added {:.3} [{:.3}] µs",
-        fm - nm,
-        fn_ - nn
+        "HS256 verify with a no-op sink {}; with NonBlocking(JsonLinesSink(file)) {}; added {:.3} [{:.3}]",
+        noop.cell(),
+        file.cell(),
+        file.median - noop.median,
+        file.min - noop.min
     );
 }

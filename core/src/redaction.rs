@@ -99,12 +99,25 @@ impl Redactor {
     pub(crate) fn redact(&self, claims: &Map<String, Value>) -> ClaimsInfo {
         let mut values = BTreeMap::new();
         let mut dropped = Vec::new();
-        for (name, v) in claims {
-            match self.apply(name, v) {
-                Some(v) if values.len() < MAX_CLAIMS => {
-                    values.insert(cap_str(name, MAX_NAME_CHARS), v);
+        if claims.len() <= MAX_CLAIMS && claims.keys().all(|k| k.len() <= MAX_NAME_CHARS) {
+            // The usual case: no cap applies and names stay distinct, so the map is built in one
+            // go from the kept claims (same result as inserting them one by one).
+            let mut kept = Vec::with_capacity(claims.len());
+            for (name, v) in claims {
+                match self.apply(name, v) {
+                    Some(v) => kept.push((name.clone(), v)),
+                    None => dropped.push(name.clone()),
                 }
-                _ => dropped.push(cap_str(name, MAX_NAME_CHARS)),
+            }
+            values = BTreeMap::from_iter(kept);
+        } else {
+            for (name, v) in claims {
+                match self.apply(name, v) {
+                    Some(v) if values.len() < MAX_CLAIMS => {
+                        values.insert(cap_str(name, MAX_NAME_CHARS), v);
+                    }
+                    _ => dropped.push(cap_str(name, MAX_NAME_CHARS)),
+                }
             }
         }
         dropped.sort_unstable();
@@ -240,6 +253,45 @@ mod tests {
                 .option,
             "redaction.drop"
         );
+    }
+
+    #[test]
+    fn caps_claim_count_and_name_length() {
+        let long = "n".repeat(100);
+        let mut claims = Map::new();
+        for i in 0..70 {
+            claims.insert(format!("c{i:02}"), json!(i));
+        }
+        claims.insert(format!("{long}a"), json!(1));
+        claims.insert(format!("{long}b"), json!(2));
+        let keep: Vec<String> = claims.keys().cloned().collect();
+        let info = redactor(RedactionConfig {
+            keep,
+            ..Default::default()
+        })
+        .redact(&claims);
+        assert_eq!(info.values.len(), MAX_CLAIMS);
+        assert_eq!(info.values["c00"], 0);
+        let capped = format!("{}…", "n".repeat(MAX_NAME_CHARS));
+        assert!(
+            !info.values.contains_key(&capped),
+            "sorted after the c.. claims"
+        );
+        assert_eq!(info.dropped.len(), 7);
+        assert_eq!(
+            info.dropped[..6],
+            ["c64", "c65", "c66", "c67", "c68", "c69"]
+        );
+        assert_eq!(info.dropped[6], capped, "two long names cap to one entry");
+
+        // Under the caps, every kept claim is in `values` and the rest in `dropped`, sorted.
+        let few = json!({"zeta": 1, "sub": "u", "aud": ["a"], "email": "e", "iss": "i"});
+        let info = redactor(RedactionConfig::default()).redact(few.as_object().unwrap());
+        assert_eq!(
+            info.values.keys().collect::<Vec<_>>(),
+            ["aud", "iss", "sub"]
+        );
+        assert_eq!(info.dropped, ["email", "zeta"]);
     }
 
     #[test]

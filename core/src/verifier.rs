@@ -738,9 +738,10 @@ impl Verifier {
                 format!("iss is {}, not a string", json::type_name(v)),
             )),
         }
-        let aud: Option<Result<Vec<&str>, &Value>> = claims.get("aud").map(|v| match v {
-            Value::String(s) => Ok(vec![s.as_str()]),
-            Value::Array(items) => items.iter().map(|i| i.as_str().ok_or(v)).collect(),
+        // The aud values (all strings), or the whole claim when it is not of that form.
+        let aud: Option<Result<&[Value], &Value>> = claims.get("aud").map(|v| match v {
+            Value::String(_) => Ok(std::slice::from_ref(v)),
+            Value::Array(items) if items.iter().all(Value::is_string) => Ok(items.as_slice()),
             other => Err(other),
         });
         match (aud, &inner.audiences) {
@@ -757,7 +758,9 @@ impl Verifier {
                 ),
             )),
             (Some(Ok(values)), Some(list))
-                if !values.iter().any(|a| list.iter().any(|l| l == a)) =>
+                if !values
+                    .iter()
+                    .any(|a| list.iter().any(|l| a.as_str() == Some(l))) =>
             {
                 out.push(Check::new(
                     AudienceMismatch,
@@ -837,12 +840,11 @@ impl Verifier {
             .as_ref()
             .map(|c| inner.redactor.redact(c))
             .unwrap_or_default();
-        let header_str = |name: &str, cap: usize| {
-            p.header
-                .as_ref()
-                .and_then(|h| h.get(name))
-                .and_then(Value::as_str)
-                .map(|s| cap_str(s, cap))
+        // Header strings are moved out of the header (not needed after this), capped if long.
+        let mut header_str = |name: &str, cap: usize| match p.header.as_mut()?.remove(name)? {
+            Value::String(s) if s.len() <= cap => Some(s),
+            Value::String(s) => Some(cap_str(&s, cap)),
+            _ => None,
         };
         // The redacted value of a registered claim: already in `claims` unless the claim cap left
         // it out there.
