@@ -1,55 +1,11 @@
-//! Conversions between Python objects and JSON values, request contexts and requirements.
+//! Conversions from Python arguments: configuration values (to JSON), request contexts and
+//! scope/role requirements. (Rust values to Python: [`crate::pyser`].)
 
 use jwt_audit::{AuthzRequirement, ConfigError, RequestContext};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
-
-/// A JSON value as a Python object (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`).
-pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => map_to_py(py, map)?.into_any(),
-    })
-}
-
-/// A JSON object as a Python `dict`.
-pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (k, v) in map {
-        dict.set_item(PyString::new(py, k), to_py(py, v)?)?;
-    }
-    Ok(dict)
-}
-
-/// Any serde value (a record, stats) as Python objects.
-pub fn serde_to_py<'py, T: serde::Serialize>(
-    py: Python<'py>,
-    v: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    let value = serde_json::to_value(v)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    to_py(py, &value)
-}
 
 /// A configuration value (from `Verifier(**config)`) as JSON. `path` names the option for the
 /// error (`keys[0].pem`), in the same spelling as the core's errors.

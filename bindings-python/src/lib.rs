@@ -5,15 +5,15 @@
 //! Python sink takes it back for its call.
 
 mod convert;
+mod pyser;
 mod sink;
 
-use convert::{config_value, map_to_py, requirement, serde_to_py, type_name};
+use convert::{config_value, requirement, type_name};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use std::borrow::Cow;
 
 create_exception!(
     jwt_audit,
@@ -66,26 +66,42 @@ struct Challenge {
     body: &'static str,
 }
 
-/// A token argument: `str`, `bytes` or `None` (no token presented).
-fn token_bytes<'a>(token: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
-    if token.is_none() {
-        return Ok(Cow::Borrowed(b""));
+/// A token argument: `str`, `bytes` or `None` (no token presented), as bytes the core can read
+/// while the GIL is released (`bytes` are immutable; a `str` is encoded once, without copying it
+/// again).
+enum Token<'py> {
+    Bytes(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl<'py> Token<'py> {
+    fn from_arg(token: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if token.is_none() {
+            return Ok(Token::Owned(Vec::new()));
+        }
+        if let Ok(b) = token.cast::<PyBytes>() {
+            return Ok(Token::Bytes(b.clone()));
+        }
+        if let Ok(s) = token.cast::<PyString>() {
+            // A str with unpaired surrogates is not a JWT: the replacement characters make the
+            // core reject it with a record, as for any other bad token.
+            return Ok(match s.encode_utf8() {
+                Ok(b) => Token::Bytes(b),
+                Err(_) => Token::Owned(s.to_string_lossy().into_owned().into_bytes()),
+            });
+        }
+        Err(PyTypeError::new_err(format!(
+            "token must be str, bytes or None, not {}",
+            type_name(token)
+        )))
     }
-    if let Ok(b) = token.cast::<PyBytes>() {
-        return Ok(Cow::Borrowed(b.as_bytes()));
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Token::Bytes(b) => b.as_bytes(),
+            Token::Owned(v) => v,
+        }
     }
-    if let Ok(s) = token.cast::<PyString>() {
-        // A str with unpaired surrogates is not a JWT: the replacement characters make the core
-        // reject it with a record, as for any other bad token.
-        return Ok(match s.to_string_lossy() {
-            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-        });
-    }
-    Err(PyTypeError::new_err(format!(
-        "token must be str, bytes or None, not {}",
-        type_name(token)
-    )))
 }
 
 impl Verifier {
@@ -143,12 +159,13 @@ impl Verifier {
         scopes: Option<&Bound<'_, PyAny>>,
         roles: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Verification> {
-        let token = token_bytes(token)?;
+        let token = Token::from_arg(token)?;
+        let token = token.as_bytes();
         let ctx = convert::context(context)?;
         let need = requirement(scopes, roles)?;
         self.run(py, |v| match &need {
-            Some(need) => v.verify_with(&token, &ctx, need),
-            None => v.verify(&token, &ctx),
+            Some(need) => v.verify_with(token, &ctx, need),
+            None => v.verify(token, &ctx),
         })
     }
 
@@ -214,7 +231,7 @@ impl Verifier {
 
     /// Counts by outcome and failure kind, and records lost by sinks.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        serde_to_py(py, &self.inner.stats())
+        pyser::to_py(py, &self.inner.stats())
     }
 
     /// Flushes every sink.
@@ -252,7 +269,7 @@ impl Verification {
     fn claims(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.claims
             .get_or_try_init(py, || match self.inner.claims() {
-                Some(c) => Ok(map_to_py(py, c)?.into_any().unbind()),
+                Some(c) => Ok(pyser::to_py(py, c)?.unbind()),
                 None => Ok::<_, PyErr>(py.None()),
             })
             .map(|c| c.clone_ref(py))
@@ -263,7 +280,7 @@ impl Verification {
     fn record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.record
             .get_or_try_init(py, || {
-                Ok::<_, PyErr>(serde_to_py(py, &**self.inner.record())?.unbind())
+                Ok::<_, PyErr>(pyser::to_py(py, &**self.inner.record())?.unbind())
             })
             .map(|r| r.clone_ref(py))
     }

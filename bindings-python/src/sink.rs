@@ -2,7 +2,8 @@
 //! verifying thread and take the GIL for the call; an exception is counted (`stats()`), never
 //! propagated into the verification (except `KeyboardInterrupt`/`SystemExit`, re-raised after it).
 
-use crate::convert::{config_value, serde_to_py, type_name};
+use crate::convert::{config_value, type_name};
+use crate::pyser;
 use jwt_audit::sink::{AuditSink, SinkError, builtin_sink};
 use jwt_audit::{AuditRecord, ConfigError, Severity};
 use pyo3::exceptions::PyException;
@@ -49,14 +50,14 @@ impl PySink {
     fn deliver(&self, py: Python<'_>, record: &AuditRecord) -> PyResult<()> {
         match &self.target {
             Target::Callable(f) => {
-                f.bind(py).call1((serde_to_py(py, record)?,))?;
+                f.bind(py).call1((pyser::to_py(py, record)?,))?;
             }
             Target::Logger(logger) => {
                 let logger = logger.bind(py);
                 let level = level(record.severity);
                 if logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
                     let kwargs = PyDict::new(py);
-                    kwargs.set_item("extra", serde_to_py(py, record)?)?;
+                    kwargs.set_item("extra", pyser::to_py(py, record)?)?;
                     logger.call_method("log", (level, record.to_json()), Some(&kwargs))?;
                 }
             }
