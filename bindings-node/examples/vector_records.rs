@@ -18,7 +18,11 @@ fn token_of(case: &Value) -> Vec<u8> {
     if let Some(b) = case.get("token_bytes_b64").and_then(Value::as_str) {
         return decode_std_base64(b);
     }
-    case["token"].as_str().unwrap_or_default().as_bytes().to_vec()
+    case["token"]
+        .as_str()
+        .unwrap_or_default()
+        .as_bytes()
+        .to_vec()
 }
 
 /// Standard base64 with padding (the vectors' `token_bytes_b64`), without another dependency.
@@ -44,7 +48,9 @@ fn decode_std_base64(text: &str) -> Vec<u8> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "tests/vectors".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tests/vectors".into());
     let mut files: Vec<_> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))

@@ -51,8 +51,9 @@ fn config_error(env: &Env, e: &ConfigError) -> Error {
     let js_str = |s: &str| -> Result<sys::napi_value> {
         let mut out = std::ptr::null_mut();
         // SAFETY: `raw` is the live env of the current call; `s` outlives the call.
-        let status =
-            unsafe { sys::napi_create_string_utf8(raw, s.as_ptr().cast(), s.len() as isize, &mut out) };
+        let status = unsafe {
+            sys::napi_create_string_utf8(raw, s.as_ptr().cast(), s.len() as isize, &mut out)
+        };
         check(status).map(|()| out)
     };
     let thrown = (|| -> Result<()> {
@@ -65,7 +66,12 @@ fn config_error(env: &Env, e: &ConfigError) -> Error {
         // SAFETY: every value was created in this env during this call.
         unsafe {
             check(sys::napi_create_type_error(raw, code, message, &mut err))?;
-            check(sys::napi_set_named_property(raw, err, c"option".as_ptr(), option))?;
+            check(sys::napi_set_named_property(
+                raw,
+                err,
+                c"option".as_ptr(),
+                option,
+            ))?;
             check(sys::napi_throw(raw, err))
         }
     })();
@@ -165,6 +171,8 @@ pub struct NativeVerifier {
     fail_closed: bool,
 }
 
+// The request context arrives as five flattened arguments (see `context`).
+#[allow(clippy::too_many_arguments)]
 #[napi]
 impl NativeVerifier {
     /// `config`: the options with the JS-only `sink` removed (camelCase or snake_case names);
@@ -249,7 +257,6 @@ impl NativeVerifier {
     /// Verifies an HTTP request: the `Authorization` header (RFC 6750 Bearer extraction in
     /// core), or a token taken from elsewhere (cookie, query) when `token` is given.
     #[napi]
-    #[allow(clippy::too_many_arguments)]
     pub fn verify_request(
         &self,
         env: Env,
