@@ -114,6 +114,9 @@ def cases() -> Dict[str, Case]:
         def audit_check(v: jwt_audit.Verifier = verifier, t: str = token) -> Any:
             return v.verify(t).record
 
+        def audit_json(v: jwt_audit.Verifier = verifier, t: str = token) -> Any:
+            return v.verify(t).record_json
+
         def audit_bare(v: jwt_audit.Verifier = verifier, t: str = token) -> Any:
             return v.verify(t)
 
@@ -126,6 +129,7 @@ def cases() -> Dict[str, Case]:
         crypto_check()
         out[alg] = {
             "jwt-audit (verify + record dict)": audit_check,
+            "jwt-audit (verify + record_json str)": audit_json,
             "jwt-audit (verify, record not read)": audit_bare,
             "PyJWT": pyjwt_check,
             "joserfc": joserfc_check,
@@ -205,23 +209,29 @@ def main() -> int:
         med = {name: statistics.median(v) for name, v in results.items()}
         for name, values in results.items():
             print(f"| {alg} | {name} | {med[name]:.2f} | {min(values):.2f} | {med['PyJWT'] / med[name]:.1f}x |")
-        audit = med["jwt-audit (verify + record dict)"]
+        fast = {name: min(v) for name, v in results.items()}
+        audit = "jwt-audit (verify + record dict)"
         ratios = {
-            "pyjwt_over_jwt_audit": med["PyJWT"] / audit,
-            "joserfc_over_jwt_audit": med["joserfc"] / audit,
-            "jwt_audit_over_bare_signature": audit / med["cryptography (signature only)"],
+            "pyjwt_over_jwt_audit": med["PyJWT"] / med[audit],
+            "pyjwt_over_jwt_audit_fastest": fast["PyJWT"] / fast[audit],
+            "joserfc_over_jwt_audit": med["joserfc"] / med[audit],
+            "jwt_audit_over_bare_signature": med[audit] / med["cryptography (signature only)"],
         }
-        report[alg] = {"median_us": med, "min_us": {n: min(v) for n, v in results.items()}, "ratios": ratios}
+        report[alg] = {"median_us": med, "min_us": fast, "ratios": ratios}
         if ratios["pyjwt_over_jwt_audit"] < TARGETS[alg]:
             failed.append(f"{alg}: {ratios['pyjwt_over_jwt_audit']:.1f}x < {TARGETS[alg]}x")
 
-    print("\n| alg | PyJWT / jwt-audit | joserfc / jwt-audit | jwt-audit / bare signature | target vs PyJWT |")
-    print("|---|---|---|---|---|")
+    print(
+        "\n| alg | PyJWT / jwt-audit (medians) | (fastest batches) | joserfc / jwt-audit "
+        "| jwt-audit / bare signature | target vs PyJWT |"
+    )
+    print("|---|---|---|---|---|---|")
     for alg, r in report.items():
         q = r["ratios"]
         print(
-            f"| {alg} | {q['pyjwt_over_jwt_audit']:.1f}x | {q['joserfc_over_jwt_audit']:.1f}x | "
-            f"{q['jwt_audit_over_bare_signature']:.1f}x | ≥ {TARGETS[alg]:.0f}x |"
+            f"| {alg} | {q['pyjwt_over_jwt_audit']:.1f}x | {q['pyjwt_over_jwt_audit_fastest']:.1f}x | "
+            f"{q['joserfc_over_jwt_audit']:.1f}x | {q['jwt_audit_over_bare_signature']:.1f}x | "
+            f"≥ {TARGETS[alg]:.0f}x |"
         )
 
     rs256 = cases()["RS256"]
