@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# napi builds for an explicit --target (target/<host>/release); build everything else there too,
+# so the example and the from-source install test reuse the compiled dependencies.
+CARGO_BUILD_TARGET="$(rustc -vV | sed -n 's/^host: //p')"
+export CARGO_BUILD_TARGET
+
 echo "== npm install from package-lock.json (dev tools: @napi-rs/cli, express 4 and 5, typescript, ...)"
 # Not `npm ci`: npm 11 rejects this lockfile there because @napi-rs/cli's optional
 # @napi-rs/lzma-* platform packages (engines: node >= 22) are not all recorded; `npm install`
