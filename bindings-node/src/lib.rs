@@ -101,9 +101,15 @@ impl From<&Verification> for VerifyOutput {
         Self {
             ok: v.is_accepted(),
             record: v.record().to_json(),
-            claims: v.claims().map(|c| Value::Object(c.clone()).to_string()),
+            claims: claims_json(v),
         }
     }
+}
+
+/// The verified claims as JSON text (accepted tokens only).
+fn claims_json(v: &Verification) -> Option<String> {
+    // Serialising a JSON map into a String cannot fail.
+    v.claims().and_then(|c| serde_json::to_string(c).ok())
 }
 
 /// The generic HTTP answer to a rejection (RFC 6750), from `jwt_audit::http::challenge`.
@@ -153,7 +159,7 @@ impl NativeVerification {
     /// The verified claims as JSON (accepted tokens only).
     #[napi]
     pub fn claims(&self) -> Option<String> {
-        VerifyOutput::from(&self.inner).claims
+        claims_json(&self.inner)
     }
 
     /// The HTTP answer for a rejection; `null` when accepted.
