@@ -29,12 +29,36 @@ function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+let sinkWarningEmitted = false
+
+/**
+ * A function sink as the native layer calls it: with the record's JSON text. An exception goes
+ * back to the native layer, which counts it (`stats().sink_errors`); the first one per process
+ * also raises a warning, without the error's message (which may quote the record).
+ */
+function adaptSink(fn) {
+  return (json) => {
+    try {
+      fn(JSON.parse(json))
+    } catch (err) {
+      if (!sinkWarningEmitted) {
+        sinkWarningEmitted = true
+        const name = (err && err.name) || typeof err
+        process.emitWarning(`a jwt-audit sink function threw (${name}); failures are counted in stats().sink_errors`, {
+          code: 'JWT_AUDIT_SINK_ERROR',
+        })
+      }
+      throw err
+    }
+  }
+}
+
 /** Splits the JS-only `sink` option into built-in specs (handled natively) and functions. */
 function splitSinks(spec) {
   const builtin = []
   const functions = []
   for (const s of Array.isArray(spec) ? spec : spec === undefined ? [] : [spec]) {
-    if (typeof s === 'function') functions.push((json) => s(JSON.parse(json)))
+    if (typeof s === 'function') functions.push(adaptSink(s))
     else builtin.push(s)
   }
   return { builtin, functions }

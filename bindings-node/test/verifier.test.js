@@ -98,6 +98,9 @@ test('function sinks receive every record, sync and async; several sinks allowed
 })
 
 test('a throwing sink is counted in stats and changes nothing', async () => {
+  const warnings = []
+  const onWarning = (w) => warnings.push(w)
+  process.on('warning', onWarning)
   const seen = []
   const v = new Verifier(config({ sink: [() => { throw new Error('sink down') }, (r) => seen.push(r)] }))
   assert.equal(v.verify(sign(claims())).ok, true)
@@ -108,6 +111,11 @@ test('a throwing sink is counted in stats and changes nothing', async () => {
   assert.equal(s.sink_errors, 3)
   assert.equal(s.accepted, 2)
   assert.equal(s.rejected, 1)
+  await new Promise((r) => setImmediate(r))
+  process.off('warning', onWarning)
+  const ours = warnings.filter((w) => w.code === 'JWT_AUDIT_SINK_ERROR')
+  assert.equal(ours.length, 1, 'one warning per process')
+  assert.ok(!ours[0].message.includes('sink down'), 'the error text is not repeated')
 })
 
 test('fail-closed auditing rejects when a function sink throws (verify and verifyAsync)', async () => {
