@@ -51,7 +51,8 @@ function checkUsable(dir) {
 test('npm install <source directory> uses the addon already built there', () => {
   const dir = project()
   try {
-    npmInstall(dir, root)
+    const log = npmInstall(dir, root)
+    assert.doesNotMatch(log, /building the native addon/, 'the built addon loads: no rebuild')
     checkUsable(dir)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
