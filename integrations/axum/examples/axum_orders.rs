@@ -1,7 +1,7 @@
 //! An orders service protected by jwt-audit, with audit records as JSON log lines.
 //!
 //! ```sh
-//! cargo run -p jwt-audit-actix --example orders          # PORT=3000 by default
+//! cargo run -p jwt-audit-axum --example axum_orders          # PORT=3000 by default
 //! ```
 //!
 //! It prints demo tokens and `curl` commands on stderr; stdout carries the `tracing` JSON log,
@@ -12,33 +12,39 @@
 //! - `GET /orders/{id}` — a valid token
 //! - `POST /orders` — a valid token with scope `orders:write` (else 403 and an `authz_fail` record)
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use axum::extract::Path;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use jsonwebtoken::{EncodingKey, Header, encode};
 use jwt_audit::Verifier;
 use jwt_audit::sink::TracingSink;
-use jwt_audit_actix::{Auth, CorrelationId, JwtAudit, MaybeAuth, require_scopes};
-use serde_json::json;
+use jwt_audit_axum::{Auth, CorrelationId, JwtAuditLayer, require_scopes};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const SECRET: &str = "demo-secret-change-me-at-least-32-bytes!";
 const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "orders-api";
 
-async fn order(auth: Auth, id: web::Path<u64>, request: CorrelationId) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"order": *id, "owner": auth.subject(), "request": request.0}))
+async fn order(
+    auth: Auth,
+    Path(id): Path<u64>,
+    CorrelationId(request): CorrelationId,
+) -> Json<Value> {
+    Json(json!({"order": id, "owner": auth.subject(), "request": request}))
 }
 
-async fn create_order(auth: Auth) -> HttpResponse {
-    HttpResponse::Ok()
-        .json(json!({"created": true, "by": auth.subject(), "audit_record": auth.record().id}))
+async fn create_order(auth: Auth) -> Json<Value> {
+    Json(json!({"created": true, "by": auth.subject(), "audit_record": auth.record().id}))
 }
 
-async fn catalog(MaybeAuth(auth): MaybeAuth) -> HttpResponse {
+async fn catalog(auth: Option<Auth>) -> Json<Value> {
     let viewer = auth
         .as_ref()
         .and_then(|a| a.subject())
         .unwrap_or("anonymous");
-    HttpResponse::Ok().json(json!({"items": ["widget", "gadget"], "viewer": viewer}))
+    Json(json!({"items": ["widget", "gadget"], "viewer": viewer}))
 }
 
 fn demo_token(sub: &str, scope: &str, exp_in: i64) -> String {
@@ -57,7 +63,7 @@ fn demo_token(sub: &str, scope: &str, exp_in: i64) -> String {
     .expect("HS256 signing")
 }
 
-#[actix_web::main]
+#[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .json()
@@ -72,31 +78,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .name("orders-api")
         .sink(TracingSink::new())
         .build()?;
-    let strict = JwtAudit::new(verifier.clone());
-    let open = JwtAudit::new(verifier).allow_anonymous();
+
+    let protected = Router::new()
+        .route("/orders/{id}", get(order))
+        .route(
+            "/orders",
+            post(create_order).route_layer(require_scopes(["orders:write"])),
+        )
+        .layer(JwtAuditLayer::new(verifier.clone()));
+    let public = Router::new()
+        .route("/catalog", get(catalog))
+        .layer(JwtAuditLayer::new(verifier).allow_anonymous());
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .merge(protected)
+        .merge(public);
 
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let server = HttpServer::new(move || {
-        App::new()
-            .route("/health", web::get().to(|| async { "ok" }))
-            .service(
-                web::scope("/catalog")
-                    .wrap(open.clone())
-                    .route("", web::get().to(catalog)),
-            )
-            .service(
-                web::scope("/orders")
-                    .wrap(strict.clone())
-                    .route("/{id}", web::get().to(order))
-                    .service(
-                        web::resource("")
-                            .wrap(require_scopes(["orders:write"]))
-                            .route(web::post().to(create_order)),
-                    ),
-            )
-    })
-    .bind(format!("127.0.0.1:{port}"))?;
-    let base = format!("http://{}", server.addrs()[0]);
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    let base = format!("http://{}", listener.local_addr()?);
     let reader = demo_token("alice", "orders:read", 3600);
     let writer = demo_token("bob", "orders:read orders:write", 3600);
     let expired = demo_token("carol", "orders:read", -120);
@@ -106,6 +106,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("  curl -i -X POST {base}/orders -H 'Authorization: Bearer {writer}'");
     eprintln!("  curl -i {base}/orders/7 -H 'Authorization: Bearer {expired}'   # 401, expired");
     eprintln!("  curl -i {base}/catalog -H 'X-Request-Id: my-request-1'");
-    server.run().await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }
