@@ -840,12 +840,20 @@ impl Verifier {
             .as_ref()
             .map(|c| inner.redactor.redact(c))
             .unwrap_or_default();
-        // Header strings are moved out of the header (not needed after this), capped if long.
-        let mut header_str = |name: &str, cap: usize| match p.header.as_mut()?.remove(name)? {
-            Value::String(s) if s.len() <= cap => Some(s),
-            Value::String(s) => Some(cap_str(&s, cap)),
-            _ => None,
-        };
+        // Header strings are moved out of the header (consumed here: not needed after this),
+        // capped if long.
+        let (mut alg, mut kid, mut typ) = (None, None, None);
+        for (name, v) in p.header.take().into_iter().flatten() {
+            let (slot, cap) = match name.as_str() {
+                "alg" => (&mut alg, MAX_ALG_CHARS),
+                "kid" => (&mut kid, MAX_KID_CHARS),
+                "typ" => (&mut typ, MAX_TYP_CHARS),
+                _ => continue,
+            };
+            if let Value::String(s) = v {
+                *slot = Some(if s.len() <= cap { s } else { cap_str(&s, cap) });
+            }
+        }
         // The redacted value of a registered claim: already in `claims` unless the claim cap left
         // it out there.
         let registered = |name: &str| match claims.values.get(name) {
@@ -858,9 +866,9 @@ impl Verifier {
         };
         let token = TokenInfo {
             fingerprint: p.fingerprint.take(),
-            alg: header_str("alg", MAX_ALG_CHARS),
-            kid: header_str("kid", MAX_KID_CHARS),
-            typ: header_str("typ", MAX_TYP_CHARS),
+            alg,
+            kid,
+            typ,
             size: p.size,
             trusted,
             jti: registered("jti"),
