@@ -22,7 +22,7 @@ echo "== napi build --release"
 npx napi build --platform --release --output-dir native
 
 echo "== Rust oracle for the shared vectors"
-cargo build --release --quiet -p jwt-audit-node --example vector_records
+cargo build --release --quiet -p jwt-audit-vector-oracle
 
 echo "== node --test"
 node --test test/*.test.js test/*.test.mjs

@@ -26,7 +26,7 @@ fi
 
 # The native core's records for every vector: what the WASM records must equal.
 mkdir -p tests/.out
-cargo run -q -p jwt-audit-wasm-oracle -- ../tests/vectors > tests/.out/rust-records.json
+cargo run -q -p jwt-audit-vector-oracle -- ../tests/vectors > tests/.out/rust-records.json
 
 node examples/node/quickstart.mjs
 npx --no-install tsc -p tests/types

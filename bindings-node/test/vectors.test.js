@@ -1,7 +1,7 @@
 'use strict'
 // Every case of tests/vectors through the binding: outcome, kind and `also` as expected, the
 // blessed record when present, and the record equal to the Rust core's own output for the case
-// (produced by `examples/vector_records.rs`; `id`, `time`, `duration_us` excepted).
+// (produced by the shared `tests/vector-oracle` program; `id`, `time`, `duration_us` excepted).
 const { describe, test, before } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -22,10 +22,10 @@ let rust
 before(() => {
   const out = execFileSync(
     'cargo',
-    ['run', '--quiet', '--release', '-p', 'jwt-audit-node', '--example', 'vector_records', '--', VECTORS],
+    ['run', '--quiet', '--release', '-p', 'jwt-audit-vector-oracle', '--', VECTORS],
     { cwd: path.join(__dirname, '..'), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  rust = new Map(out.trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.name, l.record]))
+  rust = new Map(Object.entries(JSON.parse(out)))
 })
 
 let total = 0

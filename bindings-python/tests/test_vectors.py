@@ -1,7 +1,7 @@
 """Every shared conformance vector (tests/vectors/*.json) through the binding: same outcome,
 kind and `also` as the vector, and the same record as the Rust core writes for the case, field for
 field (minus `id`, `time`, `duration_us`): compared with the native core's records printed by the
-`jwt-audit-wasm-oracle` helper crate (a plain Rust program over the core), and with the blessed
+`jwt-audit-vector-oracle` helper crate (a plain Rust program over the core), and with the blessed
 `expected.record` where the vector holds one."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def token_of(case: Dict[str, Any]) -> Union[str, bytes]:
 def rust_records() -> Dict[str, Any]:
     """The record the Rust core writes for each case, by case name."""
     out = subprocess.run(
-        ["cargo", "run", "--quiet", "--release", "-p", "jwt-audit-wasm-oracle", "--", str(VECTORS)],
+        ["cargo", "run", "--quiet", "--release", "-p", "jwt-audit-vector-oracle", "--", str(VECTORS)],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,8 +1,9 @@
 //! Prints, as one JSON object keyed by case name, the record the native core (aws-lc-rs, the
 //! synchronous `verify`) writes for every case of `tests/vectors`, without `id`, `time` and
-//! `duration_us`. The WASM binding's tests compare their records with these, byte for byte.
+//! `duration_us`. Every binding compares its records with these.
 //!
-//! Usage: `jwt-audit-wasm-oracle <vectors dir>`
+//! Usage: `cargo run -p jwt-audit-vector-oracle -- tests/vectors` (used by the Node, Python and
+//! WASM bindings' vector tests).
 
 use base64::Engine;
 use jwt_audit::{RequestContext, Verifier, VerifierConfig};
@@ -49,7 +50,7 @@ fn record_of(case: &Value) -> Result<Value, String> {
 fn main() -> Result<(), String> {
     let dir = std::env::args()
         .nth(1)
-        .ok_or("usage: jwt-audit-wasm-oracle <vectors dir>")?;
+        .ok_or("usage: jwt-audit-vector-oracle <vectors dir>")?;
     let mut files: Vec<_> = std::fs::read_dir(Path::new(&dir))
         .map_err(|e| format!("{dir}: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
