@@ -28,7 +28,7 @@ step "Shared vectors are in sync with their generator"
 python3 tests/vectors/generate.py --check
 
 # Each component ships its own test.sh that installs what it needs and runs its tests.
-for component in cli integrations bindings-node bindings-python bindings-wasm; do
+for component in cli integrations benches bindings-node bindings-python bindings-wasm; do
   if [[ -f "$component/test.sh" ]]; then
     step "$component"
     bash "$component/test.sh"
