@@ -201,6 +201,13 @@ impl VerifierConfig {
 // serde messages may quote the offending value; for key material that would leak a secret.
 fn scrub_serde_message(msg: &str) -> String {
     let msg = msg.split(" at line ").next().unwrap_or(msg);
+    if let Some(expected) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split_once(", expected "))
+    {
+        // The option's name is already in `ConfigError::option`; list the valid ones.
+        return format!("unknown option (expected {})", expected.1);
+    }
     if msg.contains("-----BEGIN") || msg.len() > 200 {
         "has the wrong type or shape".to_string()
     } else {

@@ -117,6 +117,14 @@ fn configuration_errors_are_typed_and_name_the_option() {
             "redaction.mask",
         ),
     ];
+    let unknown = config_error(json!({"keys": secret, "algorithms": ["HS256"], "bogus": 1}));
+    assert_eq!(unknown.option, "bogus");
+    assert!(
+        unknown
+            .message
+            .starts_with("unknown option (expected one of `keys`"),
+        "{unknown}"
+    );
     for (cfg, option) in cases {
         let e = config_error(cfg.clone());
         assert_eq!(e.option, option, "{cfg}: {e}");
