@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-step() { printf '\n==> %s\n' "$*"; }
+steps=0
+step() { steps=$((steps + 1)); printf '\n==> %s\n' "$*"; }
 
 step "Rust toolchain pieces"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -35,4 +36,4 @@ for component in cli integrations benches bindings-node bindings-python bindings
   fi
 done
 
-step "All tests passed"
+printf '\n==> All tests passed\nsteps: %d passed, 0 failed\n' "$steps"
