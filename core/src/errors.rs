@@ -160,6 +160,23 @@ pub enum Step {
     Audit,
 }
 
+impl Step {
+    /// The JSON name, e.g. `"signature"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Presence => "presence",
+            Self::Structure => "structure",
+            Self::Header => "header",
+            Self::Signature => "signature",
+            Self::Time => "time",
+            Self::Claims => "claims",
+            Self::Lifecycle => "lifecycle",
+            Self::Authorization => "authorization",
+            Self::Audit => "audit",
+        }
+    }
+}
+
 /// How much an event should worry a security team. Ordered: `Info < Low < … < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

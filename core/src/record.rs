@@ -436,23 +436,9 @@ mod write {
         out.extend_from_slice(b"{\"kind\":");
         name(kind.as_str(), out);
         out.extend_from_slice(b",\"step\":");
-        name(step_name(step), out);
+        name(step.as_str(), out);
         out.extend_from_slice(b",\"detail\":");
         string(detail, out);
-    }
-
-    pub(super) fn step_name(step: Step) -> &'static str {
-        match step {
-            Step::Presence => "presence",
-            Step::Structure => "structure",
-            Step::Header => "header",
-            Step::Signature => "signature",
-            Step::Time => "time",
-            Step::Claims => "claims",
-            Step::Lifecycle => "lifecycle",
-            Step::Authorization => "authorization",
-            Step::Audit => "audit",
-        }
     }
 
     fn grants(g: &Grants, out: &mut Vec<u8>) {
