@@ -32,7 +32,7 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn describe(e: serde_json::Error) -> String {
+pub(crate) fn describe(e: serde_json::Error) -> String {
     let msg = e.to_string();
     if msg.starts_with("duplicate member") || msg.starts_with("nesting") {
         return msg.split(" at line").next().unwrap_or(&msg).to_string();
@@ -46,8 +46,9 @@ fn describe(e: serde_json::Error) -> String {
     }
 }
 
-struct ValueSeed {
-    depth: usize,
+/// Reads any JSON value, rejecting duplicate member names and nesting deeper than `depth`.
+pub(crate) struct ValueSeed {
+    pub(crate) depth: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
@@ -103,14 +104,20 @@ impl<'de> Visitor<'de> for ValueSeed {
         let depth = self.depth.checked_sub(1).ok_or_else(too_deep::<A::Error>)?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom("duplicate member name"));
+            // One lookup finds a duplicate and the insertion point.
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(_) => return Err(duplicate::<A::Error>()),
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(ValueSeed { depth })?);
+                }
             }
-            let v = map.next_value_seed(ValueSeed { depth })?;
-            out.insert(key, v);
         }
         Ok(Value::Object(out))
     }
+}
+
+pub(crate) fn duplicate<E: de::Error>() -> E {
+    E::custom("duplicate member name")
 }
 
 fn too_deep<E: de::Error>() -> E {

@@ -36,6 +36,7 @@ mod crypto;
 pub mod errors;
 pub mod export;
 pub mod fingerprint;
+mod header;
 pub mod http;
 pub mod http_context;
 mod json;

@@ -11,6 +11,7 @@ use crate::context::RequestContext;
 use crate::crypto;
 use crate::errors::{ConfigError, FailureKind, Severity};
 use crate::fingerprint::Fingerprinter;
+use crate::header::{self, Header};
 use crate::json;
 use crate::keys::{self, VerificationKey};
 use crate::lifecycle::{LifecycleCheck, LifecycleVerdict, TokenIdentity};
@@ -165,7 +166,7 @@ impl PendingSignature {
 struct Presented {
     size: usize,
     fingerprint: Option<String>,
-    header: Option<Map<String, Value>>,
+    header: Option<Header>,
     payload: Option<Map<String, Value>>,
 }
 
@@ -438,11 +439,13 @@ impl Verifier {
                 ),
             );
         }
+        // The header is at most MAX_HEADER_BYTES of base64url: decoded on the stack.
+        let mut buf = [0u8; MAX_HEADER_BYTES / 4 * 3];
         let header = URL_SAFE_NO_PAD
-            .decode(h64)
+            .decode_slice(h64, &mut buf)
             .map_err(|_| "header is not base64url")
-            .and_then(|b| {
-                json::parse_object(&b).map_err(|e| {
+            .and_then(|n| {
+                header::parse(&buf[..n]).map_err(|e| {
                     if e.contains("object") {
                         "header is not a JSON object"
                     } else {
@@ -472,7 +475,7 @@ impl Verifier {
                 );
             }
         };
-        match self.header_policy(p.header.as_ref().unwrap_or(&Map::new())) {
+        match self.header_policy(p.header.as_ref().unwrap_or(&Header::default())) {
             Ok((alg, candidates)) => Front::Ready(Parsed {
                 presented: p,
                 alg,
@@ -485,10 +488,10 @@ impl Verifier {
     }
 
     /// Step 3: the header decides nothing by itself; it only selects among configured keys.
-    fn header_policy(&self, h: &Map<String, Value>) -> Result<(Algorithm, Vec<usize>), Check> {
+    fn header_policy(&self, h: &Header) -> Result<(Algorithm, Vec<usize>), Check> {
         use FailureKind::*;
         let inner = &*self.inner;
-        let alg_name = match h.get("alg") {
+        let alg_name = match &h.alg {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(Check::new(Malformed, "header alg is not a string")),
             None => return Err(Check::new(Malformed, "header has no alg")),
@@ -517,13 +520,13 @@ impl Verifier {
                 Check::new(AlgorithmNotAllowed, detail)
             });
         }
-        if h.contains_key("enc") {
+        if h.enc {
             return Err(Check::new(
                 Unsupported,
                 "header has enc: JWE is not accepted",
             ));
         }
-        match h.get("b64") {
+        match &h.b64 {
             None | Some(Value::Bool(true)) => {}
             Some(Value::Bool(false)) => {
                 return Err(Check::new(
@@ -533,7 +536,7 @@ impl Verifier {
             }
             Some(_) => return Err(Check::new(Malformed, "header b64 is not a boolean")),
         }
-        match h.get("crit") {
+        match &h.crit {
             None => {}
             Some(Value::Array(names))
                 if !names.is_empty() && names.iter().all(Value::is_string) =>
@@ -553,7 +556,7 @@ impl Verifier {
                 ));
             }
         }
-        let kid = match h.get("kid") {
+        let kid = match &h.kid {
             None => None,
             Some(Value::String(k)) => Some(k.as_str()),
             Some(_) => return Err(Check::new(Malformed, "header kid is not a string")),
@@ -652,7 +655,8 @@ impl Verifier {
         }
         let empty = Map::new();
         let payload = p.payload.as_ref().unwrap_or(&empty);
-        let header = p.header.as_ref().unwrap_or(&empty);
+        let no_header = Header::default();
+        let header = p.header.as_ref().unwrap_or(&no_header);
         let now = self.now_ms().div_euclid(1000);
         let mut checks = self.claim_checks(header, payload, now);
         if checks.is_empty() {
@@ -677,12 +681,7 @@ impl Verifier {
     }
 
     /// Steps 5 and 6: every failure is collected (the first is the kind, the rest `also`).
-    fn claim_checks(
-        &self,
-        header: &Map<String, Value>,
-        claims: &Map<String, Value>,
-        now: i64,
-    ) -> Vec<Check> {
+    fn claim_checks(&self, header: &Header, claims: &Map<String, Value>, now: i64) -> Vec<Check> {
         use FailureKind::*;
         let inner = &*self.inner;
         let leeway = inner.leeway;
@@ -773,7 +772,7 @@ impl Verifier {
             _ => {}
         }
         if let Some(want) = &inner.typ {
-            match header.get("typ") {
+            match &header.typ {
                 None => out.push(Check::new(
                     MissingClaim,
                     format!("typ header is required ({want})"),
@@ -842,18 +841,15 @@ impl Verifier {
             .unwrap_or_default();
         // Header strings are moved out of the header (consumed here: not needed after this),
         // capped if long.
-        let (mut alg, mut kid, mut typ) = (None, None, None);
-        for (name, v) in p.header.take().into_iter().flatten() {
-            let (slot, cap) = match name.as_str() {
-                "alg" => (&mut alg, MAX_ALG_CHARS),
-                "kid" => (&mut kid, MAX_KID_CHARS),
-                "typ" => (&mut typ, MAX_TYP_CHARS),
-                _ => continue,
-            };
-            if let Value::String(s) = v {
-                *slot = Some(if s.len() <= cap { s } else { cap_str(&s, cap) });
-            }
-        }
+        let mut h = p.header.take().unwrap_or_default();
+        let capped = |slot: &mut Option<Value>, cap: usize| {
+            Header::take_str(slot).map(|s| if s.len() <= cap { s } else { cap_str(&s, cap) })
+        };
+        let (alg, kid, typ) = (
+            capped(&mut h.alg, MAX_ALG_CHARS),
+            capped(&mut h.kid, MAX_KID_CHARS),
+            capped(&mut h.typ, MAX_TYP_CHARS),
+        );
         // The redacted value of a registered claim: already in `claims` unless the claim cap left
         // it out there.
         let registered = |name: &str| match claims.values.get(name) {
