@@ -439,10 +439,17 @@ impl Verifier {
                 ),
             );
         }
-        // The header is at most MAX_HEADER_BYTES of base64url: decoded on the stack.
-        let mut buf = [0u8; MAX_HEADER_BYTES / 4 * 3];
+        // A usual header (a few dozen bytes) is decoded on the stack.
+        let mut small = [0u8; 192];
+        let mut large = Vec::new();
+        let buf = if h64.len() <= small.len() / 3 * 4 {
+            &mut small[..]
+        } else {
+            large.resize(h64.len() / 4 * 3 + 3, 0);
+            &mut large[..]
+        };
         let header = URL_SAFE_NO_PAD
-            .decode_slice(h64, &mut buf)
+            .decode_slice(h64, buf)
             .map_err(|_| "header is not base64url")
             .and_then(|n| {
                 header::parse(&buf[..n]).map_err(|e| {
