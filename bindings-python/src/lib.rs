@@ -15,6 +15,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
+/// Rust-side allocations of the extension (records, parsed claims) go to mimalloc; Python objects
+/// are still allocated by CPython.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 create_exception!(
     jwt_audit,
     ConfigError,
