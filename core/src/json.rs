@@ -9,7 +9,17 @@ use std::fmt;
 pub(crate) const MAX_DEPTH: usize = 32;
 
 /// Parses `bytes` as one JSON object. The error is short and never quotes the input.
+///
+/// Usual payloads (no escapes, integers only) are read by [`plain::object`]; anything else, and
+/// every error, goes through serde_json, which stays the reference for what is accepted.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+    match plain::object(bytes) {
+        Some(m) => Ok(m),
+        None => parse_object_serde(bytes),
+    }
+}
+
+fn parse_object_serde(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = ValueSeed { depth: MAX_DEPTH }
         .deserialize(&mut de)
@@ -124,9 +134,266 @@ fn too_deep<E: de::Error>() -> E {
     E::custom(format!("nesting deeper than {MAX_DEPTH} levels"))
 }
 
+/// A reader for the plain JSON most tokens carry: strings without escapes, integers that fit 64
+/// bits, `true`/`false`/`null`, objects and arrays. It gives up (`None`) on anything else —
+/// escapes, fractions, exponents, `-0`, duplicates, too deep, any syntax error — and the caller
+/// falls back to serde_json. When it answers, the value is the one serde_json would build (the
+/// tests compare the two on generated input).
+mod plain {
+    use super::MAX_DEPTH;
+    use serde_json::{Map, Value};
+
+    pub(super) fn object(bytes: &[u8]) -> Option<Map<String, Value>> {
+        // Validated once for the whole input: every string slice below is then valid UTF-8.
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut r = Reader { text, pos: 0 };
+        r.skip_ws();
+        let Value::Object(m) = r.value(MAX_DEPTH)? else {
+            return None;
+        };
+        r.skip_ws();
+        (r.pos == bytes.len()).then_some(m)
+    }
+
+    struct Reader<'a> {
+        text: &'a str,
+        pos: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.text.as_bytes().get(self.pos).copied()
+        }
+
+        fn skip_ws(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+                self.pos += 1;
+            }
+        }
+
+        fn eat(&mut self, b: u8) -> Option<()> {
+            self.skip_ws();
+            (self.peek()? == b).then(|| self.pos += 1)
+        }
+
+        fn literal(&mut self, word: &str, v: Value) -> Option<Value> {
+            let end = self.pos + word.len();
+            (self.text.get(self.pos..end)? == word).then(|| {
+                self.pos = end;
+                v
+            })
+        }
+
+        fn value(&mut self, depth: usize) -> Option<Value> {
+            self.skip_ws();
+            match self.peek()? {
+                b'{' => self.object(depth.checked_sub(1)?),
+                b'[' => self.array(depth.checked_sub(1)?),
+                b'"' => self.string().map(|s| Value::String(s.to_string())),
+                b't' => self.literal("true", Value::Bool(true)),
+                b'f' => self.literal("false", Value::Bool(false)),
+                b'n' => self.literal("null", Value::Null),
+                _ => self.integer(),
+            }
+        }
+
+        /// The content of a string without escapes or control characters; the cursor is on `"`.
+        fn string(&mut self) -> Option<&'a str> {
+            let start = self.pos + 1;
+            let len = self.text.as_bytes()[start..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            let end = start + len;
+            let text = self.text;
+            (text.as_bytes()[end] == b'"').then(|| {
+                self.pos = end + 1;
+                &text[start..end]
+            })
+        }
+
+        fn integer(&mut self) -> Option<Value> {
+            let bytes = self.text.as_bytes();
+            let negative = bytes[self.pos] == b'-';
+            let start = self.pos + usize::from(negative);
+            let digits = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = start + digits;
+            // No leading zeros, no `-0`, at most 18 digits (fits i64), no fraction or exponent.
+            let plain = match digits {
+                0 => false,
+                1 => !(negative && bytes[start] == b'0'),
+                2..=18 => bytes[start] != b'0',
+                _ => false,
+            };
+            if !plain || matches!(bytes.get(end), Some(b'.' | b'e' | b'E')) {
+                return None;
+            }
+            let n: u64 = self.text[start..end].parse().ok()?;
+            self.pos = end;
+            Some(match negative {
+                false => Value::from(n),
+                true => Value::from(-(n as i64)),
+            })
+        }
+
+        fn array(&mut self, depth: usize) -> Option<Value> {
+            self.pos += 1;
+            let mut items = Vec::new();
+            self.skip_ws();
+            if self.peek()? == b']' {
+                self.pos += 1;
+                return Some(Value::Array(items));
+            }
+            loop {
+                items.push(self.value(depth)?);
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b']' => {
+                        self.pos += 1;
+                        return Some(Value::Array(items));
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        fn object(&mut self, depth: usize) -> Option<Value> {
+            self.pos += 1;
+            let mut m = Map::new();
+            self.skip_ws();
+            if self.peek()? == b'}' {
+                self.pos += 1;
+                return Some(Value::Object(m));
+            }
+            loop {
+                self.skip_ws();
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let name = self.string()?;
+                self.eat(b':')?;
+                let v = self.value(depth)?;
+                match m.entry(name) {
+                    serde_json::map::Entry::Vacant(slot) => slot.insert(v),
+                    serde_json::map::Entry::Occupied(_) => return None,
+                };
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b'}' => {
+                        self.pos += 1;
+                        return Some(Value::Object(m));
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of JSON, valid and not, that the plain reader must either read exactly as
+    /// serde_json does or hand over.
+    const PIECES: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        " ",
+        "\n",
+        "\"a\"",
+        "\"b\"",
+        "\"\\u0061\"",
+        "\"é\"",
+        "\"x\\\"y\"",
+        "\"\u{1}\"",
+        "0",
+        "7",
+        "-0",
+        "-12",
+        "01",
+        "1.5",
+        "1e3",
+        "-",
+        "123456789012345678",
+        "1234567890123456789",
+        "18446744073709551616",
+        "true",
+        "false",
+        "null",
+        "nul",
+        "\"",
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z\\\\\"\u{0}-\u{1f}é€😀]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c]{1,2}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
+        if let Some(m) = plain::object(bytes) {
+            prop_assert_eq!(parse_object_serde(bytes), Ok(m));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn plain_reader_agrees_with_serde_on_pieces(
+            idx in proptest::collection::vec(0..PIECES.len(), 0..24),
+        ) {
+            let text: String = idx.iter().map(|&i| PIECES[i]).collect();
+            agrees(text.as_bytes())?;
+            agrees(format!("{{\"k\":{text}}}").as_bytes())?;
+        }
+
+        #[test]
+        fn plain_reader_agrees_with_serde_on_values(members in proptest::collection::btree_map("[a-e]{1,3}", json_value(), 0..8)) {
+            let text = serde_json::to_string(&members).unwrap();
+            agrees(text.as_bytes())?;
+            agrees(text.replace(',', " , ").as_bytes())?;
+        }
+    }
+
+    #[test]
+    fn plain_reader_reads_the_usual_payload() {
+        let text = br#"{"iss":"https://a.example","aud":["x","y"],"exp":1700000000,"n":-3,"ok":true,"z":null,"o":{"p":[]}}"#;
+        let m = plain::object(text).expect("plain");
+        assert_eq!(Ok(m), parse_object_serde(text));
+        for other in [
+            &br#"{"a":1.5}"#[..],
+            br#"{"a":"\n"}"#,
+            br#"{"a":1,"a":1}"#,
+            br#"{"a":-0}"#,
+            b"{} x",
+        ] {
+            assert!(plain::object(other).is_none());
+        }
+    }
 
     #[test]
     fn rejects_duplicates_even_when_escaped() {
