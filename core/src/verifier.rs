@@ -439,36 +439,25 @@ impl Verifier {
                 ),
             );
         }
-        // A usual header (a few dozen bytes) is decoded on the stack.
-        let mut small = [0u8; 192];
-        let mut large = Vec::new();
-        let buf = if h64.len() <= small.len() / 3 * 4 {
-            &mut small[..]
-        } else {
-            large.resize(h64.len() / 4 * 3 + 3, 0);
-            &mut large[..]
-        };
-        let header = URL_SAFE_NO_PAD
-            .decode_slice(h64, buf)
-            .map_err(|_| "header is not base64url")
-            .and_then(|n| {
-                header::parse(&buf[..n]).map_err(|e| {
-                    if e.contains("object") {
-                        "header is not a JSON object"
-                    } else {
-                        "header is not valid JSON"
-                    }
-                })
-            });
+        let header = with_decoded(h64, |bytes| {
+            header::parse(bytes).map_err(|e| {
+                if e.contains("object") {
+                    "header is not a JSON object"
+                } else {
+                    "header is not valid JSON"
+                }
+            })
+        })
+        .unwrap_or(Err("header is not base64url"));
         let header = match header {
             Ok(h) => h,
             Err(d) => return Front::Rejected(p, Check::new(FailureKind::Malformed, d)),
         };
         p.header = Some(header);
-        let payload = match URL_SAFE_NO_PAD.decode(p64) {
-            Err(_) => Err("payload is not base64url".to_string()),
-            Ok(b) => json::parse_object(&b).map_err(|e| format!("payload {e}")),
-        };
+        let payload = with_decoded(p64, |bytes| {
+            json::parse_object(bytes).map_err(|e| format!("payload {e}"))
+        })
+        .unwrap_or_else(|| Err("payload is not base64url".to_string()));
         match payload {
             Ok(m) => p.payload = Some(m),
             Err(d) => return Front::Rejected(p, Check::new(FailureKind::Malformed, d)),
@@ -950,6 +939,17 @@ impl Verifier {
         inner.counters.count(record.failure_kind());
         Verification { record, claims }
     }
+}
+
+/// Decodes base64url `input` and hands the bytes to `f`; `None` if it is not base64url. Usual
+/// headers and payloads (up to 512 bytes decoded) are decoded on the stack, not in a new `Vec`.
+fn with_decoded<R>(input: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    let mut small = [0u8; 512];
+    if input.len() <= small.len() / 3 * 4 {
+        let n = URL_SAFE_NO_PAD.decode_slice(input, &mut small).ok()?;
+        return Some(f(&small[..n]));
+    }
+    URL_SAFE_NO_PAD.decode(input).ok().map(|v| f(&v))
 }
 
 fn system_ms() -> i64 {
