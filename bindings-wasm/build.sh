@@ -15,8 +15,13 @@ wasm="$target_dir/wasm32-unknown-unknown/wasm-release/jwt_audit_wasm.wasm"
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg/web "$wasm"
 wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
-# The package is "type": "module"; the Node build is CommonJS.
+# The package is "type": "module"; the Node build is CommonJS, and so must be its copy of the
+# JS snippet (js/handoff.js ends with one `export { … };` line for this).
 echo '{ "type": "commonjs" }' > pkg/node/package.json
+for f in pkg/node/snippets/*/js/handoff.js; do
+  sed -i 's/^export { \(.*\) };$/module.exports = { \1 };/' "$f"
+  grep -q '^module.exports = ' "$f"
+done
 
 # wasm-opt from npm binaryen (Debian's binaryen 108 produces modules that throw at init).
 for dir in web node; do

@@ -124,9 +124,9 @@ pub(crate) fn parse(json: &str) -> JsValue {
     JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
-/// `{ ok, claims, record }` (plus `challenge` for HTTP adapters), built as one JSON text so the
-/// record keeps the core's canonical form and crossing into JavaScript costs one `JSON.parse`.
-pub(crate) fn result(v: &Verification, with_challenge: bool) -> JsValue {
+/// `{ ok, claims, record }` (plus `challenge` for HTTP adapters) as JSON text: the path for records
+/// [`crate::handoff`] does not build.
+pub(crate) fn result_json(v: &Verification, with_challenge: bool) -> String {
     let record = v.record().to_json();
     let claims = v
         .claims()
@@ -151,5 +151,5 @@ pub(crate) fn result(v: &Verification, with_challenge: bool) -> JsValue {
         out.push_str(&serde_json::to_string(&challenge).unwrap_or_else(|_| "null".into()));
     }
     out.push('}');
-    parse(&out)
+    out
 }

@@ -18,8 +18,11 @@
 #[cfg(target_feature = "atomics")]
 compile_error!("jwt-audit-wasm assumes a single-threaded WebAssembly module (no `atomics`)");
 
+#[cfg(feature = "bench")]
+mod bench;
 mod convert;
 mod errors;
+mod handoff;
 mod http;
 mod sink;
 mod types;

@@ -1,7 +1,7 @@
 //! The `sink` option: records go to a JavaScript function or to `console.log`, one JSON line each.
 
-use crate::convert;
 use crate::errors;
+use crate::handoff;
 use js_sys::{Function, Promise, Reflect};
 use jwt_audit::AuditRecord;
 use jwt_audit::sink::{AuditSink, SinkError, SinkLosses};
@@ -115,15 +115,14 @@ impl JsSink {
 
 impl AuditSink for JsSink {
     fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
-        let json = record.to_json();
         match &self.target {
             Target::Log { this, log } => log
-                .call1(this, &JsValue::from_str(&json))
+                .call1(this, &JsValue::from_str(&record.to_json()))
                 .map(drop)
                 .map_err(|_| SinkError::new("the sink's log method threw")),
             Target::Function(f) => {
                 let ret = f
-                    .call1(&JsValue::UNDEFINED, &convert::parse(&json))
+                    .call1(&JsValue::UNDEFINED, &handoff::record(record))
                     .map_err(|_| SinkError::new("the sink function threw"))?;
                 if is_thenable(&ret) {
                     let d = &self.deliveries;

@@ -2,6 +2,7 @@
 
 use crate::convert;
 use crate::errors;
+use crate::handoff;
 use crate::sink::{Deliveries, JsSink};
 use crate::webcrypto::{self, KeyCache, Verdict};
 use js_sys::{Function, Promise, Reflect};
@@ -23,7 +24,7 @@ struct Shared {
 impl Shared {
     /// The JavaScript result, with `delivery` when an async sink is still writing the record.
     fn result(&self, v: &Verification, with_challenge: bool) -> JsValue {
-        let out = convert::result(v, with_challenge);
+        let out = handoff::result(v, with_challenge);
         if let Some(p) = self.deliveries.as_ref().and_then(|d| d.take()) {
             let _ = Reflect::set(&out, &"delivery".into(), &p);
         }
@@ -121,7 +122,7 @@ fn resume(id: u32, verdict: JsValue) -> JsValue {
 /// Verifies JWTs and audits every verification (see the package README).
 #[wasm_bindgen]
 pub struct Verifier {
-    core: jwt_audit::Verifier,
+    pub(crate) core: jwt_audit::Verifier,
     shared: Rc<Shared>,
     /// Every allowed algorithm is HMAC, so `verifySync` can answer.
     hmac_only: bool,

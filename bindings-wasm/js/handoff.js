@@ -1,0 +1,128 @@
+// Builds the objects the WebAssembly module hands to JavaScript (results and audit records) from
+// one string and one Float64Array view of module memory, both written by src/handoff.rs in the
+// order read here. Object literals in the record's field order give the same objects, keys in the
+// same order, as `JSON.parse` of the core's JSON at a fraction of its cost; claims and other
+// free-form JSON values still go through one `JSON.parse`.
+//
+// build.sh turns the last line into `module.exports = …` for the CommonJS Node build.
+
+// The value being read: its text, its slots, the next slot, the next character of the text, the
+// parsed free-form values and the next of them. Reading never calls out, so one set suffices.
+let text = "";
+let slots = null;
+let slot = 0;
+let at = 0;
+let free = null;
+let nextFree = 0;
+
+function begin(t, s) {
+  text = t;
+  slots = s;
+  // Slot 0: the length of the free-form JSON array that starts the text.
+  at = s[0];
+  free = JSON.parse(text.slice(0, at));
+  nextFree = 0;
+  slot = 1;
+}
+
+function end(value) {
+  text = "";
+  slots = free = null;
+  return value;
+}
+
+const num = () => slots[slot++];
+const flag = () => slots[slot++] === 1;
+
+/** A string (its length in UTF-16 units), or `null` (length -1). */
+function str() {
+  const n = slots[slot++];
+  if (n < 0) return null;
+  const s = text.slice(at, at + n);
+  at += n;
+  return s;
+}
+
+function list(item) {
+  const n = slots[slot++];
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(item());
+  return out;
+}
+
+/** A JSON value: a tag, then its payload. */
+function value() {
+  switch (slots[slot++]) {
+    case 0:
+      return null;
+    case 1:
+      return false;
+    case 2:
+      return true;
+    case 3:
+      return slots[slot++];
+    case 4:
+      return str();
+    default:
+      return free[nextFree++];
+  }
+}
+
+const check = () => ({ kind: str(), step: str(), detail: str() });
+const grants = () => ({ scopes: list(str), roles: list(str) });
+
+function record() {
+  return {
+    schema: str(),
+    id: str(),
+    time: new Date(num()).toISOString(),
+    duration_us: num(),
+    event: str(),
+    outcome: str(),
+    severity: str(),
+    failure: flag() ? { kind: str(), step: str(), detail: str(), also: list(check) } : null,
+    token: {
+      fingerprint: str(),
+      alg: str(),
+      kid: str(),
+      typ: str(),
+      size: num(),
+      trusted: flag(),
+      jti: value(),
+      iss: value(),
+      aud: value(),
+      iat: value(),
+      nbf: value(),
+      exp: value(),
+    },
+    claims: { values: free[nextFree++], dropped: list(str) },
+    request: {
+      correlation_id: str(),
+      client_ip: str(),
+      method: str(),
+      path: str(),
+      user_agent: str(),
+    },
+    authz: flag() ? { required: grants(), granted: grants(), decision: str() } : null,
+    verifier: { name: str(), version: str() },
+  };
+}
+
+/** An `AuditRecord`. */
+function buildRecord(t, s) {
+  begin(t, s);
+  return end(record());
+}
+
+/** `{ ok, claims, record }`, plus `challenge` for `authenticate`. */
+function buildResult(t, s) {
+  begin(t, s);
+  const ok = flag();
+  const claims = flag() ? free[nextFree++] : null;
+  const rec = record();
+  if (!flag()) return end({ ok, claims, record: rec });
+  const challenge = flag() ? { status: num(), wwwAuthenticate: str(), body: str() } : null;
+  return end({ ok, claims, record: rec, challenge });
+}
+
+export { buildRecord, buildResult };

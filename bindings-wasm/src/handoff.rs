@@ -1,0 +1,338 @@
+//! Results and records handed to JavaScript. `JSON.parse` of the record's JSON text costs more than
+//! the core's whole HS256 verification; instead the record's fields are written into one string
+//! and one array of numbers ("slots"), and `js/handoff.js` builds the objects with literals in
+//! the record's field order: the same objects, keys in the same order, as `JSON.parse` of
+//! [`AuditRecord::to_json`]. Free-form JSON (claims, non-scalar claim values) still crosses as
+//! JSON text, in one array parsed once.
+//!
+//! The record's structs are destructured without `..`, so a field added to the core fails to
+//! compile here rather than go missing; the vector tests compare every record with the core's.
+
+use crate::convert;
+use jwt_audit::Verification;
+use jwt_audit::record::{
+    AuditRecord, AuthzInfo, ClaimsInfo, FailedCheck, Failure, Grants, TokenInfo, VerifierInfo,
+};
+use jwt_audit::{RequestContext, http};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/handoff.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = buildRecord)]
+    fn build_record(text: &str, slots: &[f64]) -> JsValue;
+    #[wasm_bindgen(js_name = buildResult)]
+    fn build_result(text: &str, slots: &[f64]) -> JsValue;
+}
+
+/// Unix milliseconds whose year has four digits (0000–9999), where `Date.prototype.toISOString`
+/// writes what the core writes; other times take the JSON path.
+const FOUR_DIGIT_YEARS_MS: std::ops::Range<i64> = -62_167_219_200_000..253_402_300_800_000;
+
+/// The text and slots of one value, in the order `js/handoff.js` reads them.
+#[derive(Default)]
+pub(crate) struct Tape {
+    /// The free-form JSON array, then (once [`Tape::seal`] ran) the strings.
+    json: String,
+    strings: String,
+    slots: Vec<f64>,
+}
+
+impl Tape {
+    fn clear(&mut self) {
+        self.json.clear();
+        self.json.push('[');
+        self.strings.clear();
+        self.slots.clear();
+        self.slots.push(0.0); // the JSON array's length, set by `seal`
+    }
+
+    /// Joins the JSON array and the strings into the text `js/handoff.js` reads: (text, slots).
+    fn seal(&mut self) -> (&str, &[f64]) {
+        self.json.push(']');
+        self.slots[0] = utf16_len(&self.json) as f64;
+        self.json.push_str(&self.strings);
+        (&self.json, &self.slots)
+    }
+
+    fn num(&mut self, n: f64) {
+        self.slots.push(n);
+    }
+
+    fn flag(&mut self, b: bool) {
+        self.num(if b { 1.0 } else { 0.0 });
+    }
+
+    fn str(&mut self, s: &str) {
+        self.strings.push_str(s);
+        self.num(utf16_len(s) as f64);
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.num(-1.0),
+        }
+    }
+
+    fn list(&mut self, items: &[String]) {
+        self.num(items.len() as f64);
+        for s in items {
+            self.str(s);
+        }
+    }
+
+    /// Appends `v` to the free-form JSON array (read by `js/handoff.js` in the same order).
+    fn free<T: Serialize + ?Sized>(&mut self, v: &T) {
+        if self.json.len() > 1 {
+            self.json.push(',');
+        }
+        // SAFETY: serde_json writes UTF-8 only.
+        let out = unsafe { self.json.as_mut_vec() };
+        // Serialising a `Value` or a map of `Value`s into memory cannot fail.
+        let _ = serde_json::to_writer(out, v);
+    }
+
+    fn value(&mut self, v: Option<&Value>) {
+        match v {
+            None | Some(Value::Null) => self.num(0.0),
+            Some(Value::Bool(b)) => self.num(if *b { 2.0 } else { 1.0 }),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) => {
+                    self.num(3.0);
+                    self.num(f);
+                }
+                None => {
+                    self.num(5.0);
+                    self.free(n);
+                }
+            },
+            Some(Value::String(s)) => {
+                self.num(4.0);
+                self.str(s);
+            }
+            Some(v) => {
+                self.num(5.0);
+                self.free(&Sorted(v));
+            }
+        }
+    }
+
+    fn record(&mut self, r: &AuditRecord) {
+        let AuditRecord {
+            schema,
+            id,
+            time_ms,
+            duration_us,
+            event,
+            outcome,
+            severity,
+            failure,
+            token,
+            claims,
+            request,
+            authz,
+            verifier,
+        } = r;
+        self.str(schema);
+        self.str(id);
+        self.num(*time_ms as f64);
+        self.num(*duration_us as f64);
+        self.str(event.as_str());
+        self.str(outcome.as_str());
+        self.str(severity.as_str());
+        match failure {
+            None => self.flag(false),
+            Some(Failure {
+                kind,
+                step,
+                detail,
+                also,
+            }) => {
+                self.flag(true);
+                self.str(kind.as_str());
+                self.str(step.as_str());
+                self.str(detail);
+                self.num(also.len() as f64);
+                for FailedCheck { kind, step, detail } in also {
+                    self.str(kind.as_str());
+                    self.str(step.as_str());
+                    self.str(detail);
+                }
+            }
+        }
+        let TokenInfo {
+            fingerprint,
+            alg,
+            kid,
+            typ,
+            size,
+            trusted,
+            jti,
+            iss,
+            aud,
+            iat,
+            nbf,
+            exp,
+        } = token;
+        self.opt_str(fingerprint.as_deref());
+        self.opt_str(alg.as_deref());
+        self.opt_str(kid.as_deref());
+        self.opt_str(typ.as_deref());
+        self.num(*size as f64);
+        self.flag(*trusted);
+        for v in [jti, iss, aud, iat, nbf, exp] {
+            self.value(v.as_ref());
+        }
+        let ClaimsInfo { values, dropped } = claims;
+        self.free(&SortedMap(values));
+        self.list(dropped);
+        let RequestContext {
+            correlation_id,
+            client_ip,
+            method,
+            path,
+            user_agent,
+        } = request;
+        for s in [correlation_id, client_ip, method, path, user_agent] {
+            self.opt_str(s.as_deref());
+        }
+        match authz {
+            None => self.flag(false),
+            Some(AuthzInfo {
+                required,
+                granted,
+                decision,
+            }) => {
+                self.flag(true);
+                for Grants { scopes, roles } in [required, granted] {
+                    self.list(scopes);
+                    self.list(roles);
+                }
+                self.str(decision.as_str());
+            }
+        }
+        let VerifierInfo { name, version } = verifier;
+        self.str(name);
+        self.str(version);
+    }
+
+    /// Writes what `buildResult` reads; `false` (nothing usable written) when the record needs
+    /// the JSON path.
+    pub(crate) fn result(&mut self, v: &Verification, with_challenge: bool) -> bool {
+        let record = v.record();
+        if !FOUR_DIGIT_YEARS_MS.contains(&record.time_ms) {
+            return false;
+        }
+        self.clear();
+        self.flag(v.is_accepted());
+        match v.claims() {
+            Some(c) => {
+                self.flag(true);
+                self.free(c);
+            }
+            None => self.flag(false),
+        }
+        self.record(record);
+        self.flag(with_challenge);
+        if with_challenge {
+            match http::challenge(v) {
+                Some(c) => {
+                    self.flag(true);
+                    self.num(f64::from(c.status));
+                    self.str(&c.www_authenticate);
+                    self.str(c.body);
+                }
+                None => self.flag(false),
+            }
+        }
+        true
+    }
+}
+
+thread_local! {
+    /// Reused by every call, so handing a result over allocates nothing once warm.
+    static TAPE: RefCell<Tape> = RefCell::default();
+}
+
+/// Runs `f` with the shared tape (a fresh one in the unexpected case it is in use).
+fn with_tape<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
+    TAPE.with(|t| match t.try_borrow_mut() {
+        Ok(mut t) => f(&mut t),
+        Err(_) => f(&mut Tape::default()),
+    })
+}
+
+/// `{ ok, claims, record }` (plus `challenge` for HTTP adapters) as a JavaScript object.
+pub(crate) fn result(v: &Verification, with_challenge: bool) -> JsValue {
+    with_tape(|t| {
+        if t.result(v, with_challenge) {
+            let (text, slots) = t.seal();
+            build_result(text, slots)
+        } else {
+            convert::parse(&convert::result_json(v, with_challenge))
+        }
+    })
+}
+
+/// An `AuditRecord` as a JavaScript object.
+pub(crate) fn record(r: &AuditRecord) -> JsValue {
+    if !FOUR_DIGIT_YEARS_MS.contains(&r.time_ms) {
+        return convert::parse(&r.to_json());
+    }
+    with_tape(|t| {
+        t.clear();
+        t.record(r);
+        let (text, slots) = t.seal();
+        build_record(text, slots)
+    })
+}
+
+/// Length in UTF-16 code units (what JavaScript's `slice` counts).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    }
+}
+
+/// A JSON value with object keys sorted, as the core writes claim values in records (whatever
+/// map type serde_json was built with).
+struct Sorted<'a>(&'a Value);
+
+impl Serialize for Sorted<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Sorted(v))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut out = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    out.serialize_entry(k, &Sorted(v))?;
+                }
+                out.end()
+            }
+            v => v.serialize(s),
+        }
+    }
+}
+
+/// The record's claim values (already sorted by name), each [`Sorted`].
+struct SortedMap<'a>(&'a std::collections::BTreeMap<String, Value>);
+
+impl Serialize for SortedMap<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, Sorted(v))))
+    }
+}
