@@ -108,7 +108,7 @@ function nativeVerifier(config) {
   const { sink, ...options } = config
   const { builtin, functions } = splitSinks(sink)
   return new native.NativeVerifier(
-    jsonData(options, ''),
+    JSON.stringify(jsonData(options, '')),
     builtin.map((s) => jsonData(s, 'sink')),
     functions,
   )

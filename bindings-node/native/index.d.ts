@@ -28,11 +28,12 @@ export declare class NativeVerification {
 /** The native verifier behind the JS `Verifier` class. */
 export declare class NativeVerifier {
   /**
-   * `config`: the options with the JS-only `sink` removed (camelCase or snake_case names);
+   * `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
+   * snake_case names);
    * `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
    * receiving the record's JSON text.
    */
-  constructor(config: any, builtinSinks: Array<any>, functions: Array<(arg: string) => unknown>)
+  constructor(config: string, builtinSinks: Array<any>, functions: Array<(arg: string) => unknown>)
   /** Verifies a token on the JS thread (sinks run before this returns). */
   verify(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): VerifyOutput
   /**

@@ -6,6 +6,7 @@
 //! core's canonical JSON text and are parsed in JavaScript on first access: one `JSON.parse` is
 //! several times cheaper than building the object property by property through N-API.
 
+mod config;
 mod sinks;
 
 use jwt_audit::http::{self, Challenge};
@@ -181,19 +182,20 @@ pub struct NativeVerifier {
 #[allow(clippy::too_many_arguments)]
 #[napi]
 impl NativeVerifier {
-    /// `config`: the options with the JS-only `sink` removed (camelCase or snake_case names);
+    /// `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
+    /// snake_case names);
     /// `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
     /// receiving the record's JSON text.
     #[napi(constructor)]
     pub fn new(
         env: Env,
-        config: Value,
+        config: String,
         builtin_sinks: Vec<Value>,
         functions: Vec<FunctionRef<String, UnknownReturnValue>>,
     ) -> Result<Self> {
         let functions = JsFunctions::new(functions);
         let build = || -> std::result::Result<Self, ConfigError> {
-            let config = jwt_audit::VerifierConfig::from_js_value(config)?;
+            let (config, spelling) = config::parse(&config)?;
             let fail_closed = config.audit_fail_closed;
             let mut builder = Verifier::builder().config(config);
             for spec in &builtin_sinks {
@@ -208,7 +210,7 @@ impl NativeVerifier {
                 builder = builder.sink(sink);
             }
             Ok(Self {
-                inner: builder.build()?,
+                inner: builder.build().map_err(|e| spelling.apply(e))?,
                 functions: functions.clone(),
                 fail_closed,
             })

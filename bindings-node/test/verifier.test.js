@@ -170,7 +170,14 @@ test('wrong config types are TypeErrors naming the option', () => {
     ['HS256', 'config', /must be an object/],
     [config({ algorithms: 'HS256' }), 'algorithms', /invalid type/],
     [config({ leewaySeconds: '30' }), 'leewaySeconds', /invalid type: string/],
-    [config({ leewaySeconds: 301 }), 'leeway_seconds', /maximum of 300/],
+    [config({ leewaySeconds: 301 }), 'leewaySeconds', /^invalid option `leewaySeconds`: .*maximum of 300/],
+    [config({ leeway_seconds: 301 }), 'leeway_seconds', /^invalid option `leeway_seconds`: .*maximum of 300/],
+    [config({ leeway_seconds: -1 }), 'leeway_seconds', /^invalid option `leeway_seconds`: invalid value/],
+    [config({ maxTokenBytes: 10 }), 'maxTokenBytes', /^invalid option `maxTokenBytes`: must be between/],
+    [config({ fingerprintKey: 'short' }), 'fingerprintKey', /^invalid option `fingerprintKey`: must be at least/],
+    [config({ leewaySeconds: 1, leeway_seconds: 2 }), 'leewaySeconds', /given twice \(also as `leeway_seconds`\)/],
+    [config({ requiredClaims: [1] }), 'requiredClaims[0]', /invalid type/],
+    [config({ leewaySecs: 1 }), 'leewaySecs', /unknown option .*`leewaySeconds`, `requiredClaims`, .*`maxTokenBytes`.*`fingerprintKey`.*`auditFailClosed`/],
     [config({ maxTokenBytes: NaN }), 'maxTokenBytes', /finite number/],
     [config({ keys: [{ secret: Buffer.from(SECRET) }] }), 'keys[0].secret', /got a Buffer/],
     [config({ keys: [{ pem: () => 'x' }] }), 'keys[0].pem', /got a function/],
@@ -188,6 +195,7 @@ test('wrong config types are TypeErrors naming the option', () => {
   }
   assert.throws(() => new Verifier(config({ keys: [{ secret: 'short' }] })), (e) => !e.message.includes('short'), 'no secret in messages')
   assert.doesNotThrow(() => new Verifier(config({ issuer: undefined, name: 'orders' })))
+  assert.doesNotThrow(() => new Verifier(config({ now: 4102444800 })), 'integers beyond 32 bits stay integers')
   assert.equal(new Verifier(config({ name: 'orders' })).name, 'orders')
 })
 
