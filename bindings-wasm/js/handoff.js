@@ -1,8 +1,12 @@
-// Builds the objects the WebAssembly module hands to JavaScript (results and audit records) from
-// one string and one Float64Array view of module memory, both written by src/handoff.rs in the
-// order read here. Object literals in the record's field order give the same objects, keys in the
-// same order, as `JSON.parse` of the core's JSON at a fraction of its cost; claims and other
-// free-form JSON values still go through one `JSON.parse`.
+// What crosses between JavaScript and the WebAssembly module on every verification, both ways.
+//
+// Out: builds the objects the module hands to JavaScript (results and audit records) from one
+// string and one Float64Array view of module memory, both written by src/handoff.rs in the order
+// read here. Object literals in the record's field order give the same objects, keys in the same
+// order, as `JSON.parse` of the core's JSON at a fraction of its cost; claims and other free-form
+// JSON values still go through one `JSON.parse`.
+//
+// In: the token's UTF-8 bytes, written straight into module memory (`encodeToken`).
 //
 // build.sh turns the last line into `module.exports = …` for the CommonJS Node build.
 
@@ -125,4 +129,17 @@ function buildResult(t, s) {
   return end({ ok, claims, record: rec, challenge });
 }
 
-export { buildRecord, buildResult };
+const encoder = new TextEncoder();
+
+/**
+ * Writes the UTF-8 of `token` into `buf` (a view of module memory) and returns the bytes written:
+ * -1 when `token` is not a string, -2 when it does not fit. One native `encodeInto` instead of the
+ * generated glue's character loop.
+ */
+function encodeToken(token, buf) {
+  if (typeof token !== "string") return -1;
+  const { read, written } = encoder.encodeInto(token, buf);
+  return read === token.length ? written : -2;
+}
+
+export { buildRecord, buildResult, encodeToken };

@@ -31,4 +31,15 @@ impl Verifier {
         }
         json
     }
+
+    /// `n` unkeyed token fingerprints (SHA-256) of `data`, the core's hash over a whole token.
+    #[wasm_bindgen(js_name = benchFingerprint)]
+    pub fn bench_fingerprint(data: &[u8], n: u32) -> String {
+        let fp = jwt_audit::Fingerprinter::new(None);
+        let mut last = String::new();
+        for _ in 0..n {
+            last = fp.fingerprint(data);
+        }
+        last
+    }
 }

@@ -34,8 +34,8 @@ pub(crate) fn config(value: &JsValue) -> Result<(VerifierConfig, JsValue), JsVal
 /// The token as bytes: a string (its UTF-8 bytes) or a `Uint8Array`; `undefined`/`null` is no
 /// token (the core answers `missing_token`).
 pub(crate) fn token(value: &JsValue) -> Result<Vec<u8>, JsValue> {
-    if let Some(s) = value.as_string() {
-        return Ok(s.into_bytes());
+    if let Some(bytes) = crate::handoff::string_bytes(value) {
+        return Ok(bytes);
     }
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());

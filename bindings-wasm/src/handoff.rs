@@ -25,6 +25,8 @@ extern "C" {
     fn build_record(text: &str, slots: &[f64]) -> JsValue;
     #[wasm_bindgen(js_name = buildResult)]
     fn build_result(text: &str, slots: &[f64]) -> JsValue;
+    #[wasm_bindgen(js_name = encodeToken)]
+    fn encode_token(token: &JsValue, buf: &mut [u8]) -> i32;
 }
 
 /// Unix milliseconds whose year has four digits (0000–9999), where `Date.prototype.toISOString`
@@ -288,6 +290,31 @@ pub(crate) fn record(r: &AuditRecord) -> JsValue {
         let (text, slots) = t.seal();
         build_record(text, slots)
     })
+}
+
+/// Tokens up to this many UTF-8 bytes cross in one call (longer ones, far above the default
+/// `max_token_bytes`, through wasm-bindgen's string conversion).
+const TOKEN_SCRATCH_BYTES: usize = 16 * 1024;
+
+thread_local! {
+    static TOKEN_SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; TOKEN_SCRATCH_BYTES]);
+}
+
+/// The UTF-8 bytes of `value` when it is a string, written by one native `encodeInto` (the
+/// generated glue copies strings character by character in JavaScript).
+pub(crate) fn string_bytes(value: &JsValue) -> Option<Vec<u8>> {
+    let fast = TOKEN_SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        match encode_token(value, &mut scratch) {
+            -1 => Some(None),
+            n if n >= 0 => Some(Some(scratch[..n as usize].to_vec())),
+            _ => None,
+        }
+    });
+    match fast {
+        Some(bytes) => bytes,
+        None => value.as_string().map(String::into_bytes),
+    }
 }
 
 /// Length in UTF-16 code units (what JavaScript's `slice` counts).
