@@ -3,8 +3,8 @@
  * jwt-audit for Node.js: a JWT verifier that never validates silently.
  *
  * Every decision is made by the Rust core (through the native addon in ./native); this file only
- * converts arguments, adapts sinks and adds the Express glue. Records and claims arrive as the
- * core's canonical JSON text and are parsed on first access.
+ * converts arguments, adapts sinks and adds the Express glue. Results, records and claims are
+ * built by `fromNative`, which the addon calls with their values (cheaper than JSON text to parse).
  */
 const native = require('./native/index.js')
 
@@ -32,14 +32,14 @@ function isPlainObject(value) {
 let sinkWarningEmitted = false
 
 /**
- * A function sink as the native layer calls it: with the record's JSON text. An exception goes
- * back to the native layer, which counts it (`stats().sink_errors`); the first one per process
- * also raises a warning, without the error's message (which may quote the record).
+ * A function sink as the native layer calls it (with a record object). An exception goes back to
+ * the native layer, which counts it (`stats().sink_errors`); the first one per process also
+ * raises a warning, without the error's message (which may quote the record).
  */
 function adaptSink(fn) {
-  return (json) => {
+  return (record) => {
     try {
-      fn(JSON.parse(json))
+      fn(record)
     } catch (err) {
       if (!sinkWarningEmitted) {
         sinkWarningEmitted = true
@@ -111,6 +111,7 @@ function nativeVerifier(config) {
     JSON.stringify(jsonData(options, '')),
     builtin.map((s) => jsonData(s, 'sink')),
     functions,
+    fromNative,
   )
 }
 
@@ -139,31 +140,16 @@ function contextArgs(context) {
 }
 
 /**
- * The result of one verification: `ok`, `claims` (the verified claims, `null` unless accepted)
- * and `record` (the audit record, snake_case fields as in every binding).
+ * The result of one verification: `ok`, `claims` (the verified claims, `null` unless accepted),
+ * `record` (the audit record, snake_case fields as in every binding) and `recordJson` (the record
+ * as the core's canonical JSON text: the exact bytes the sinks and other bindings write).
  */
 class Verification {
-  constructor(ok, recordJson, claimsJson) {
+  constructor(ok, claims, record, recordJson) {
     this.ok = ok
-    this._recordJson = recordJson
-    this._claimsJson = claimsJson
-    this._record = undefined
-    this._claims = undefined
-  }
-
-  get record() {
-    if (this._record === undefined) this._record = JSON.parse(this._recordJson)
-    return this._record
-  }
-
-  get claims() {
-    if (this._claims === undefined) this._claims = this._claimsJson ? JSON.parse(this._claimsJson) : null
-    return this._claims
-  }
-
-  /** The record as canonical JSON text (the exact bytes the sinks and other bindings write). */
-  get recordJson() {
-    return this._recordJson
+    this.claims = claims
+    this.record = record
+    this.recordJson = recordJson
   }
 
   toJSON() {
@@ -175,8 +161,74 @@ class Verification {
   }
 }
 
-function fromOutput(out) {
-  return new Verification(out.ok, out.record, out.claims)
+let isoMs = NaN
+let isoText = ''
+
+/**
+ * A record's `time` from unix milliseconds: RFC 3339 UTC with milliseconds, which
+ * `Date#toISOString` writes exactly as the core does for years 0000-9999 (core's clock stays in
+ * 1970-9999). Memoised per millisecond.
+ */
+function recordTime(time) {
+  if (time !== isoMs) {
+    isoText = new Date(time).toISOString()
+    isoMs = time
+  }
+  return isoText
+}
+
+/**
+ * A claims object from `n` key/value pairs of `kv` starting at `start`, with the own data
+ * properties `JSON.parse` would create: a key that the new object inherits (`__proto__`,
+ * `toString`, ...) is defined, not assigned.
+ */
+function claimsObject(kv, start, n) {
+  const o = {}
+  for (let i = start, end = start + 2 * n; i < end; i += 2) {
+    const k = kv[i]
+    if (k in o) Object.defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true })
+    else o[k] = kv[i + 1]
+  }
+  return o
+}
+
+/**
+ * Called by the native addon (src/to_js.rs, which documents the arguments) with the values of a
+ * verification: a `Verification`, or the record alone when `ok` is `null`. A claims object
+ * arrives as its member count with the members in `kv`, or whole when large.
+ */
+function fromNative(
+  ok, recordJson, claims,
+  schema, id, time, durationUs, event, outcome, severity,
+  kind, step, detail, also,
+  fingerprint, alg, kid, typ, size, trusted, jti, iss, aud, iat, nbf, exp,
+  values, dropped,
+  correlationId, clientIp, method, path, userAgent,
+  authz, name, version,
+  ...kv
+) {
+  let at = 0
+  if (typeof claims === 'number') {
+    at = 2 * claims
+    claims = claimsObject(kv, 0, claims)
+  }
+  if (typeof values === 'number') values = claimsObject(kv, at, values)
+  const record = {
+    schema,
+    id,
+    time: recordTime(time),
+    duration_us: durationUs,
+    event,
+    outcome,
+    severity,
+    failure: kind === null ? null : { kind, step, detail, also },
+    token: { fingerprint, alg, kid, typ, size, trusted, jti, iss, aud, iat, nbf, exp },
+    claims: { values, dropped },
+    request: { correlation_id: correlationId, client_ip: clientIp, method, path, user_agent: userAgent },
+    authz,
+    verifier: { name, version },
+  }
+  return ok === null ? record : new Verification(ok, claims, record, recordJson)
 }
 
 class Verifier {
@@ -193,7 +245,7 @@ class Verifier {
   verify(token, context) {
     checkToken(token)
     const c = contextArgs(context)
-    return fromOutput(this[NATIVE].verify(token, c[0], c[1], c[2], c[3], c[4]))
+    return this[NATIVE].verify(token, c[0], c[1], c[2], c[3], c[4])
   }
 
   /** Like `verify`, with the signature check on the libuv thread pool. */
@@ -203,7 +255,7 @@ class Verifier {
       const c = contextArgs(context)
       const n = this[NATIVE]
       if (n.needsJsThread) return Promise.resolve(this.verify(token, context))
-      return n.verifyAsync(token, c[0], c[1], c[2], c[3], c[4]).then(fromOutput)
+      return n.verifyAsync(token, c[0], c[1], c[2], c[3], c[4])
     } catch (err) {
       return Promise.reject(err)
     }
@@ -237,12 +289,12 @@ class Auth {
   }
 
   get claims() {
-    if (this._claims === undefined) this._claims = JSON.parse(this._handle.claims())
+    if (this._claims === undefined) this._claims = this._handle.claims()
     return this._claims
   }
 
   get record() {
-    if (this._record === undefined) this._record = JSON.parse(this._handle.record())
+    if (this._record === undefined) this._record = this._handle.record()
     return this._record
   }
 

@@ -17,10 +17,10 @@ export declare class NativeVerification {
   get ok(): boolean
   /** The failure kind (`"bad_signature"`, ...); `null` when accepted. */
   get failureKind(): string | null
-  /** The record as canonical JSON. */
-  record(): string
-  /** The verified claims as JSON (accepted tokens only). */
-  claims(): string | null
+  /** The record (snake_case fields, as `JSON.parse` of the core's JSON). */
+  record(): object
+  /** The verified claims (accepted tokens only, else `null`). */
+  claims(): Record<string, unknown> | null
   /** The HTTP answer for a rejection; `null` when accepted. */
   challenge(): HttpChallenge | null
 }
@@ -31,16 +31,22 @@ export declare class NativeVerifier {
    * `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
    * snake_case names);
    * `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
-   * receiving the record's JSON text.
+   * receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
+   * and records from the arguments described in `to_js`.
    */
-  constructor(config: string, builtinSinks: Array<any>, functions: Array<(arg: string) => unknown>)
-  /** Verifies a token on the JS thread (sinks run before this returns). */
-  verify(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): VerifyOutput
+  constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any)
+  /** Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`. */
+  verify(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): object
+  /**
+   * `verify` without handing anything but the outcome to JS: the floor of `verify`'s cost
+   * (the core and the N-API call), measured by `bench/breakdown.js`.
+   */
+  verifyOutcome(token: string | Uint8Array): boolean
   /**
    * Verifies a token on the libuv thread pool; JS sinks receive the record when the promise
    * settles (see `sinks`).
    */
-  verifyAsync(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): Promise<VerifyOutput>
+  verifyAsync(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): Promise<object>
   /**
    * `true` when `verifyAsync` must verify on the JS thread: fail-closed auditing needs the
    * verdict of the JS sinks before the decision.
@@ -79,10 +85,3 @@ export interface HttpChallenge {
 
 /** A fresh, time-ordered correlation id (UUIDv7). */
 export declare function newCorrelationId(): string
-
-/** `{ ok, record, claims }` as returned to JS: `record` and `claims` are JSON text. */
-export interface VerifyOutput {
-  ok: boolean
-  record: string
-  claims?: string
-}

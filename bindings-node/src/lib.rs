@@ -2,23 +2,23 @@
 //!
 //! This crate only converts types and adapts sinks; every decision is made by the core crate.
 //! The JavaScript layer (`index.js`) wraps these native classes into the public API
-//! (`Verifier`, `jwtAudit`, `requireScopes`, ...). Records and claims cross the boundary as the
-//! core's canonical JSON text and are parsed in JavaScript on first access: one `JSON.parse` is
-//! several times cheaper than building the object property by property through N-API.
+//! (`Verifier`, `jwtAudit`, `requireScopes`, ...). Results, records and claims reach JavaScript as
+//! objects made by one call to a JS factory (see [`to_js`]), not as JSON text to parse.
 
 mod config;
 mod sinks;
+mod to_js;
 
 use jwt_audit::http::{self, Challenge};
 use jwt_audit::sink::builtin_sink;
 use jwt_audit::{AuthzRequirement, ConfigError, RequestContext, Verification, Verifier};
-use napi::bindgen_prelude::{AsyncTask, Either, FunctionRef, Uint8Array};
-use napi::threadsafe_function::UnknownReturnValue;
+use napi::bindgen_prelude::{AsyncTask, Either, Uint8Array};
 use napi::{Env, Error, Result, Status, Task, sys};
 use napi_derive::napi;
 use serde_json::Value;
 use sinks::{JsFunctions, OnJsThread};
 use std::sync::Arc;
+use to_js::{Js, JsFunction, Raw, check};
 
 /// A token as JS passes it: a string or raw bytes.
 fn token_bytes(token: &Either<String, Uint8Array>) -> &[u8] {
@@ -82,37 +82,6 @@ fn config_error(env: &Env, e: &ConfigError) -> Error {
     }
 }
 
-fn check(status: sys::napi_status) -> Result<()> {
-    match status {
-        sys::Status::napi_ok => Ok(()),
-        s => Err(Error::from_status(Status::from(s))),
-    }
-}
-
-/// `{ ok, record, claims }` as returned to JS: `record` and `claims` are JSON text.
-#[napi(object)]
-pub struct VerifyOutput {
-    pub ok: bool,
-    pub record: String,
-    pub claims: Option<String>,
-}
-
-impl From<&Verification> for VerifyOutput {
-    fn from(v: &Verification) -> Self {
-        Self {
-            ok: v.is_accepted(),
-            record: v.record().to_json(),
-            claims: claims_json(v),
-        }
-    }
-}
-
-/// The verified claims as JSON text (accepted tokens only).
-fn claims_json(v: &Verification) -> Option<String> {
-    // Serialising a JSON map into a String cannot fail.
-    v.claims().and_then(|c| serde_json::to_string(c).ok())
-}
-
 /// The generic HTTP answer to a rejection (RFC 6750), from `jwt_audit::http::challenge`.
 #[napi(object)]
 pub struct HttpChallenge {
@@ -136,6 +105,7 @@ impl From<Challenge> for HttpChallenge {
 #[napi]
 pub struct NativeVerification {
     inner: Verification,
+    js: Arc<JsFunctions>,
 }
 
 #[napi]
@@ -151,16 +121,18 @@ impl NativeVerification {
         self.inner.failure_kind().map(|k| k.as_str())
     }
 
-    /// The record as canonical JSON.
-    #[napi]
-    pub fn record(&self) -> String {
-        self.inner.record().to_json()
+    /// The record (snake_case fields, as `JSON.parse` of the core's JSON).
+    #[napi(ts_return_type = "object")]
+    pub fn record(&self, env: Env) -> Result<Raw> {
+        Js::new(&env)
+            .record(self.js.factory(), self.inner.record())
+            .map(Raw)
     }
 
-    /// The verified claims as JSON (accepted tokens only).
-    #[napi]
-    pub fn claims(&self) -> Option<String> {
-        claims_json(&self.inner)
+    /// The verified claims (accepted tokens only, else `null`).
+    #[napi(ts_return_type = "Record<string, unknown> | null")]
+    pub fn claims(&self, env: Env) -> Result<Raw> {
+        Js::new(&env).claims(&self.inner).map(Raw)
     }
 
     /// The HTTP answer for a rejection; `null` when accepted.
@@ -185,15 +157,20 @@ impl NativeVerifier {
     /// `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
     /// snake_case names);
     /// `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
-    /// receiving the record's JSON text.
-    #[napi(constructor)]
+    /// receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
+    /// and records from the arguments described in `to_js`.
+    #[napi(
+        constructor,
+        ts_args_type = "config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any"
+    )]
     pub fn new(
         env: Env,
         config: String,
         builtin_sinks: Vec<Value>,
-        functions: Vec<FunctionRef<String, UnknownReturnValue>>,
+        functions: Vec<JsFunction>,
+        factory: JsFunction,
     ) -> Result<Self> {
-        let functions = JsFunctions::new(functions);
+        let functions = JsFunctions::new(functions, factory);
         let build = || -> std::result::Result<Self, ConfigError> {
             let (config, spelling) = config::parse(&config)?;
             let fail_closed = config.audit_fail_closed;
@@ -218,8 +195,8 @@ impl NativeVerifier {
         build().map_err(|e| config_error(&env, &e))
     }
 
-    /// Verifies a token on the JS thread (sinks run before this returns).
-    #[napi]
+    /// Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`.
+    #[napi(ts_return_type = "object")]
     pub fn verify(
         &self,
         env: Env,
@@ -229,15 +206,30 @@ impl NativeVerifier {
         method: Option<String>,
         path: Option<String>,
         user_agent: Option<String>,
-    ) -> VerifyOutput {
+    ) -> Result<Raw> {
         let ctx = context(correlation_id, client_ip, method, path, user_agent);
+        let v = {
+            let _js = OnJsThread::enter(&env);
+            self.inner.verify(token_bytes(&token), &ctx)
+        };
+        Js::new(&env)
+            .verification(self.functions.factory(), &v)
+            .map(Raw)
+    }
+
+    /// `verify` without handing anything but the outcome to JS: the floor of `verify`'s cost
+    /// (the core and the N-API call), measured by `bench/breakdown.js`.
+    #[napi]
+    pub fn verify_outcome(&self, env: Env, token: Either<String, Uint8Array>) -> bool {
         let _js = OnJsThread::enter(&env);
-        VerifyOutput::from(&self.inner.verify(token_bytes(&token), &ctx))
+        self.inner
+            .verify(token_bytes(&token), &RequestContext::default())
+            .is_accepted()
     }
 
     /// Verifies a token on the libuv thread pool; JS sinks receive the record when the promise
     /// settles (see `sinks`).
-    #[napi(ts_return_type = "Promise<VerifyOutput>")]
+    #[napi(ts_return_type = "Promise<object>")]
     pub fn verify_async(
         &self,
         token: Either<String, Uint8Array>,
@@ -284,7 +276,10 @@ impl NativeVerifier {
                 .inner
                 .verify_authorization(authorization.as_deref(), &ctx, None),
         };
-        NativeVerification { inner }
+        NativeVerification {
+            inner,
+            js: self.functions.clone(),
+        }
     }
 
     /// Requires scopes and roles of an accepted verification; `null` when granted, else the
@@ -302,7 +297,10 @@ impl NativeVerifier {
         self.inner
             .authorize(&verification.inner, &need)
             .err()
-            .map(|inner| NativeVerification { inner })
+            .map(|inner| NativeVerification {
+                inner,
+                js: self.functions.clone(),
+            })
     }
 
     /// Counters as JSON (`accepted`, `rejected`, `by_kind`, `sink_errors`, ...).
@@ -337,16 +335,18 @@ pub struct VerifyTask {
 
 impl Task for VerifyTask {
     type Output = (Verification, Vec<(usize, Arc<jwt_audit::AuditRecord>)>);
-    type JsValue = VerifyOutput;
+    type JsValue = Raw;
 
     fn compute(&mut self) -> Result<Self::Output> {
         let v = self.verifier.verify(&self.token, &self.ctx);
         Ok((v, sinks::take_deferred()))
     }
 
-    fn resolve(&mut self, env: Env, (v, deferred): Self::Output) -> Result<VerifyOutput> {
+    fn resolve(&mut self, env: Env, (v, deferred): Self::Output) -> Result<Raw> {
         self.functions.deliver(&env, deferred);
-        Ok(VerifyOutput::from(&v))
+        Js::new(&env)
+            .verification(self.functions.factory(), &v)
+            .map(Raw)
     }
 }
 

@@ -8,17 +8,13 @@
 //! the libuv pool: there the sink only queues the record ([`take_deferred`]) and the binding
 //! delivers it on the JS thread when the promise settles, counting failures itself.
 
+use crate::to_js::{Js, JsFunction};
 use jwt_audit::AuditRecord;
 use jwt_audit::sink::{AuditSink, SinkError};
-use napi::bindgen_prelude::FunctionRef;
-use napi::threadsafe_function::UnknownReturnValue;
 use napi::{Env, sys};
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-
-/// A JS sink: the binding's JS layer passes `(json) => userSink(JSON.parse(json))`.
-pub type SinkFunction = FunctionRef<String, UnknownReturnValue>;
 
 thread_local! {
     /// The JS environment of the synchronous binding call running on this thread, if any.
@@ -47,25 +43,35 @@ pub fn take_deferred() -> Vec<(usize, Arc<AuditRecord>)> {
     DEFERRED.take()
 }
 
-/// The JS functions of one verifier, and the failures of deliveries made after `verify` returned.
+/// The JS functions of one verifier — its sink functions (each called with a record object) and
+/// the factory that makes JS results (`fromNative` in `index.js`, see `to_js`) — and the failures
+/// of sink deliveries made after `verify` returned.
 pub struct JsFunctions {
-    functions: Vec<SinkFunction>,
+    functions: Vec<JsFunction>,
+    factory: JsFunction,
     late_failures: AtomicU64,
 }
 
-// SAFETY: a `FunctionRef` is only dereferenced (`borrow_back`) through `call`, which is reached
-// only on the JS thread: either under `OnJsThread` or from `deliver` in a task's `resolve`. It is
+// SAFETY: the `FunctionRef`s are only dereferenced (`borrow_back`) on the JS thread: sinks through
+// `call`, reached either under `OnJsThread` or from `deliver` in a task's `resolve`; the factory
+// by synchronous binding calls and by a task's `resolve`. They are
 // dropped with the verifier, which napi finalises on the JS thread (async tasks holding a clone
 // are dropped in their completion callback, also on the JS thread).
 unsafe impl Send for JsFunctions {}
 unsafe impl Sync for JsFunctions {}
 
 impl JsFunctions {
-    pub fn new(functions: Vec<SinkFunction>) -> Arc<Self> {
+    pub fn new(functions: Vec<JsFunction>, factory: JsFunction) -> Arc<Self> {
         Arc::new(Self {
             functions,
+            factory,
             late_failures: AtomicU64::new(0),
         })
+    }
+
+    /// The factory of JS results (only called on the JS thread).
+    pub fn factory(&self) -> &JsFunction {
+        &self.factory
     }
 
     pub fn is_empty(&self) -> bool {
@@ -81,12 +87,15 @@ impl JsFunctions {
     }
 
     fn call(&self, env: &Env, index: usize, record: &AuditRecord) -> Result<(), SinkError> {
-        self.functions[index]
-            .borrow_back(env)
-            .and_then(|f| f.call(record.to_json()))
+        let js = Js::new(env);
+        js.record(&self.factory, record)
+            .and_then(|record| js.call(&self.functions[index], &[record]))
             .map(|_| ())
-            // The exception is cleared by napi; its text is not kept (it may quote the record).
-            .map_err(|_| SinkError::new("the JavaScript sink function threw"))
+            .map_err(|_| {
+                // The exception's text is not kept (it may quote the record).
+                js.clear_exception();
+                SinkError::new("the JavaScript sink function threw")
+            })
     }
 
     /// Delivers records queued off the JS thread; failures are counted in [`Self::late_failures`].

@@ -2,6 +2,8 @@
 // Every case of tests/vectors through the binding: outcome, kind and `also` as expected, the
 // blessed record when present, and the record equal to the Rust core's own output for the case
 // (produced by the shared `tests/vector-oracle` program; `id`, `time`, `duration_us` excepted).
+// The record object (built from N-API values) is also exactly JSON.parse of the record's JSON
+// text, key order included, and the claims of an accepted token are its payload.
 const { describe, test, before } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -35,8 +37,13 @@ for (const file of files) {
     for (const c of cases) {
       total++
       test(c.name, () => {
-        const r = new Verifier(c.config).verify(tokenOf(c), c.context)
+        const token = tokenOf(c)
+        const r = new Verifier(c.config).verify(token, c.context)
         const rec = r.record
+        assert.deepEqual(rec, JSON.parse(r.recordJson))
+        assert.equal(JSON.stringify(rec), JSON.stringify(JSON.parse(r.recordJson)))
+        if (r.ok) assert.deepEqual(r.claims, JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url')))
+        else assert.equal(r.claims, null)
         assert.equal(rec.outcome, c.expected.outcome)
         assert.equal(r.ok, c.expected.outcome === 'accepted')
         assert.equal(rec.failure ? rec.failure.kind : null, c.expected.kind)

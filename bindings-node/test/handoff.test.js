@@ -1,0 +1,104 @@
+'use strict'
+// The objects the addon hands to JS (built by `fromNative` from N-API values, not parsed from
+// JSON) hold exactly what JSON.parse of the core's JSON holds, in the same key order: awkward
+// claim names and values, large claim sets, clocks at the edges of the record's time format.
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const { Verifier } = require('..')
+const { sign, claims, config, NOW, SECRET } = require('./helpers')
+
+/** An HS256 token whose payload is exactly `json` (numbers as written, e.g. `2.0`). */
+function signText(json) {
+  const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(json).toString('base64url')}`
+  return `${input}.${crypto.createHmac('sha256', SECRET).update(input).digest('base64url')}`
+}
+
+/** `r.record` is `JSON.parse(r.recordJson)`, key order included; `r.claims` is the payload. */
+function assertSameAsJson(r, payload) {
+  assert.deepEqual(r.record, JSON.parse(r.recordJson))
+  assert.equal(JSON.stringify(r.record), JSON.stringify(JSON.parse(r.recordJson)), 'same key order')
+  if (r.ok) assert.deepEqual(r.claims, payload)
+  else assert.equal(r.claims, null)
+}
+
+const AWKWARD = {
+  __proto__: null,
+  ['__proto__']: { polluted: true },
+  toString: 'not a function',
+  constructor: 1,
+  hasOwnProperty: [1, 2],
+  10: 'ten',
+  9: 'nine',
+  '4294967295': 'not an array index',
+  '': 'empty name',
+  'é-ü': 'naïve café ☕ 𝄞',
+  quote: 'say "hi"\\\n\t\u0001\u007f',
+  big: '@9007199254740993',
+  neg: -12345678901234,
+  float: 1.5,
+  tiny: 5e-324,
+  huge: '@1e300',
+  whole_float: '@2.0',
+  nested: { z: 1, a: [{ y: null, b: true }], m: '@{"__proto__":"x"}' },
+}
+
+test('awkward claim names and values cross as JSON.parse would build them', () => {
+  const keep = Object.keys(AWKWARD).filter((k) => k !== '')
+  const v = new Verifier(config({ redaction: { keep } }))
+  // '@…' values are written into the payload as bare JSON numbers.
+  const text = JSON.stringify(claims(AWKWARD)).replace(/"@((?:[^"\\]|\\.)+)"/g, (_, json) => JSON.parse(`"${json}"`))
+  const payload = JSON.parse(text)
+  const valid = signText(text)
+  for (const token of [valid, valid.slice(0, -4) + 'AAAA']) {
+    const r = v.verify(token)
+    assertSameAsJson(r, payload)
+    const values = r.record.claims.values
+    assert.equal(Object.getPrototypeOf(values), Object.prototype, 'a `__proto__` claim is an own property')
+    assert.deepEqual(Object.getOwnPropertyDescriptor(values, '__proto__').value, { polluted: true })
+    assert.equal(values.toString, 'not a function')
+    assert.equal(values.nested.m.__proto__, 'x')
+    assert.equal(({}).polluted, undefined)
+  }
+  assert.equal(v.verify(valid).claims.toString, 'not a function')
+  assert.match(v.verify(valid).recordJson, /"whole_float":2\.0,/)
+})
+
+test('claims objects too large for call arguments are built natively, the same way', () => {
+  // 3000 claims: the claims object is built natively. 2040 claims: they travel as 4094
+  // arguments, and the record's values (capped at 64 claims by core) then are built natively.
+  for (const count of [3000, 2040]) {
+    const many = {}
+    for (let i = 0; i < count; i++) many[`c${i}`] = i % 2 ? `v${i}` : i
+    const payload = claims(many)
+    const keep = Object.keys(many).slice(0, 100)
+    const v = new Verifier(config({ maxTokenBytes: 1 << 20, redaction: { keep } }))
+    const r = v.verify(sign(payload))
+    assert.equal(r.ok, true)
+    assert.equal(Object.keys(r.claims).length, Object.keys(payload).length)
+    assert.equal(Object.keys(r.record.claims.values).length, 64)
+    assertSameAsJson(r, payload)
+  }
+})
+
+test('record time: the core text over the whole range of the clock (1970-9999)', () => {
+  for (const now of [0, 1, NOW, 951782400, 4107542399, 253402300799]) {
+    const r = new Verifier(config({ now })).verify('not a token')
+    assertSameAsJson(r)
+    assert.equal(r.record.time, JSON.parse(r.recordJson).time, `now: ${now}`)
+  }
+})
+
+test('function sinks and verifyAsync receive the same objects', async () => {
+  const seen = []
+  const v = new Verifier(config({ sink: (rec) => seen.push(rec) }))
+  const payload = claims({ scope: 'a b' })
+  const sync = v.verify(sign(payload))
+  const later = await v.verifyAsync(sign(payload))
+  assertSameAsJson(sync, payload)
+  assertSameAsJson(later, payload)
+  assert.equal(seen.length, 2)
+  for (const rec of seen) assert.equal(Object.getPrototypeOf(rec), Object.prototype)
+  assert.deepEqual({ ...seen[0], id: 0, time: 0, duration_us: 0 }, { ...sync.record, id: 0, time: 0, duration_us: 0 })
+  assert.notEqual(seen[0], sync.record, 'the sink gets its own copy')
+})
