@@ -18,6 +18,20 @@ let slot = 0;
 let at = 0;
 let free = null;
 let nextFree = 0;
+// The result's claims, when the record's claim values are a copy of them.
+let claims = null;
+// `time` of the last record: consecutive records often share their millisecond, and
+// `toISOString` costs as much as building the rest of the record.
+let lastMs = NaN;
+let lastTime = "";
+
+function time(ms) {
+  if (ms !== lastMs) {
+    lastTime = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastTime;
+}
 
 function begin(t, s) {
   text = t;
@@ -31,7 +45,7 @@ function begin(t, s) {
 
 function end(value) {
   text = "";
-  slots = free = null;
+  slots = free = claims = null;
   return value;
 }
 
@@ -79,7 +93,7 @@ function record() {
   return {
     schema: str(),
     id: str(),
-    time: new Date(num()).toISOString(),
+    time: time(num()),
     duration_us: num(),
     event: str(),
     outcome: str(),
@@ -99,7 +113,7 @@ function record() {
       nbf: value(),
       exp: value(),
     },
-    claims: { values: free[nextFree++], dropped: list(str) },
+    claims: { values: flag() ? { ...claims } : free[nextFree++], dropped: list(str) },
     request: {
       correlation_id: str(),
       client_ip: str(),
@@ -122,11 +136,10 @@ function buildRecord(t, s) {
 function buildResult(t, s) {
   begin(t, s);
   const ok = flag();
-  const claims = flag() ? free[nextFree++] : null;
-  const rec = record();
-  if (!flag()) return end({ ok, claims, record: rec });
-  const challenge = flag() ? { status: num(), wwwAuthenticate: str(), body: str() } : null;
-  return end({ ok, claims, record: rec, challenge });
+  claims = flag() ? free[nextFree++] : null;
+  const result = { ok, claims, record: record() };
+  if (flag()) result.challenge = flag() ? { status: num(), wwwAuthenticate: str(), body: str() } : null;
+  return end(result);
 }
 
 const encoder = new TextEncoder();

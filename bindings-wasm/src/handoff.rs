@@ -17,6 +17,7 @@ use jwt_audit::{RequestContext, http};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::cell::RefCell;
+use std::ops::Range;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/handoff.js")]
@@ -40,6 +41,8 @@ pub(crate) struct Tape {
     json: String,
     strings: String,
     slots: Vec<f64>,
+    /// Where the result's claims sit in `json` when none of them is an array or an object.
+    flat_claims: Option<Range<usize>>,
 }
 
 impl Tape {
@@ -49,6 +52,7 @@ impl Tape {
         self.strings.clear();
         self.slots.clear();
         self.slots.push(0.0); // the JSON array's length, set by `seal`
+        self.flat_claims = None;
     }
 
     /// Joins the JSON array and the strings into the text `js/handoff.js` reads: (text, slots).
@@ -87,14 +91,17 @@ impl Tape {
     }
 
     /// Appends `v` to the free-form JSON array (read by `js/handoff.js` in the same order).
-    fn free<T: Serialize + ?Sized>(&mut self, v: &T) {
+    /// Returns where `v`'s JSON sits in the text.
+    fn free<T: Serialize + ?Sized>(&mut self, v: &T) -> Range<usize> {
         if self.json.len() > 1 {
             self.json.push(',');
         }
+        let start = self.json.len();
         // SAFETY: serde_json writes UTF-8 only.
         let out = unsafe { self.json.as_mut_vec() };
         // Serialising a `Value` or a map of `Value`s into memory cannot fail.
         let _ = serde_json::to_writer(out, v);
+        start..self.json.len()
     }
 
     fn value(&mut self, v: Option<&Value>) {
@@ -189,7 +196,18 @@ impl Tape {
             self.value(v.as_ref());
         }
         let ClaimsInfo { values, dropped } = claims;
-        self.free(&SortedMap(values));
+        // Claim values equal to the result's claims (nothing redacted) and flat: JavaScript
+        // copies that object rather than parse the same text again.
+        let before = self.json.len();
+        let written = self.free(&SortedMap(values));
+        let copy = self
+            .flat_claims
+            .take()
+            .is_some_and(|claims| self.json[claims] == self.json[written]);
+        if copy {
+            self.json.truncate(before);
+        }
+        self.flag(copy);
         self.list(dropped);
         let RequestContext {
             correlation_id,
@@ -233,7 +251,9 @@ impl Tape {
         match v.claims() {
             Some(c) => {
                 self.flag(true);
-                self.free(c);
+                let written = self.free(c);
+                let flat = c.values().all(|v| !v.is_array() && !v.is_object());
+                self.flat_claims = flat.then_some(written);
             }
             None => self.flag(false),
         }

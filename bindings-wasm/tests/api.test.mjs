@@ -2,6 +2,7 @@
 // HTTP helpers, stats, and concurrency of the WebCrypto path.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { Verifier, correlationId, newCorrelationId } from "@jwt-audit/wasm";
 import { cases, publicKeyPem, secret, stable } from "./common.mjs";
 
@@ -242,6 +243,40 @@ describe("records", () => {
     assert.equal(r.record.failure.kind, "expired");
     const t = Date.parse(r.record.time);
     assert.ok(t >= before - 1000 && t <= Date.now() + 1000);
+  });
+
+  // Records and claims cross as objects built field by field (src/handoff.rs): strings by
+  // UTF-16 length, flat claim values as a copy of the claims, nested ones as JSON.
+  test("carry non-ASCII text, nested and `__proto__` claims exactly as the core wrote them", async () => {
+    const key = hs.config.keys[0].secret;
+    const sign = (payloadJson) => {
+      const b64 = (s) => Buffer.from(s).toString("base64url");
+      const input = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(payloadJson)}`;
+      return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+    };
+    const exp = hs.config.now + 600;
+    const payloads = [
+      `{"sub":"José 😀 中文","exp":${exp},"aud":["a","ü"],"n":{"z":[1,{"y":null}],"a":1.5e300},"__proto__":{"admin":true}}`,
+      `{"sub":"José 😀","exp":${exp},"big":18446744073709551615,"neg":-0.0,"__proto__":"x"}`,
+      `{"sub":"José 😀","exp":${exp},"big":18446744073709551615,"neg":-0.0,"f":0.1}`,
+    ];
+    const context = { path: "/ü/😀", userAgent: "agent \u0000 \"q\"", correlationId: "c-😀" };
+    for (const payload of payloads) {
+      const lines = [];
+      const v = new Verifier({ ...hs.config, redaction: { mask: ["sub"] }, sink: { log: (l) => lines.push(l) } });
+      const plain = new Verifier({ ...hs.config, sink: { log: (l) => lines.push(l) } });
+      for (const verifier of [v, plain]) {
+        const r = verifier.verifySync(sign(payload), context);
+        assert.equal(r.ok, true, lines.at(-1));
+        assert.equal(JSON.stringify(r.record), JSON.stringify(JSON.parse(lines.at(-1))));
+        assert.deepEqual(r.claims, JSON.parse(payload));
+        assert.equal(Object.getPrototypeOf(r.claims), Object.prototype);
+        assert.equal(Object.getPrototypeOf(r.record.claims.values), Object.prototype);
+        assert.equal(Object.hasOwn(r.claims, "__proto__"), payload.includes("__proto__"));
+        assert.notEqual(r.record.claims.values, r.claims);
+        assert.equal(r.record.request.path, "/ü/😀");
+      }
+    }
   });
 });
 
