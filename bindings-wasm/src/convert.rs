@@ -2,7 +2,7 @@
 
 use crate::errors;
 use js_sys::{JSON, Object, Reflect, Uint8Array};
-use jwt_audit::{AuthzRequirement, RequestContext, Verification, VerifierConfig};
+use jwt_audit::{AuthzRequirement, ConfigError, RequestContext, Verification, VerifierConfig};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -15,10 +15,17 @@ fn from_json<T: for<'de> Deserialize<'de>>(value: &JsValue) -> Result<T, String>
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
+/// A parsed configuration, its `sink` option, and how the caller spelled option names.
+pub(crate) struct Config {
+    pub(crate) core: VerifierConfig,
+    pub(crate) sink: JsValue,
+    pub(crate) spelling: Spelling,
+}
+
 /// Splits the `sink` option off a config object and parses the rest with the core's
 /// [`VerifierConfig::from_js_value`] (camelCase or snake_case names). The caller's object is not
 /// modified.
-pub(crate) fn config(value: &JsValue) -> Result<(VerifierConfig, JsValue), JsValue> {
+pub(crate) fn config(value: &JsValue) -> Result<Config, JsValue> {
     if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
         return Err(errors::config_option("config", "must be an object"));
     }
@@ -27,8 +34,91 @@ pub(crate) fn config(value: &JsValue) -> Result<(VerifierConfig, JsValue), JsVal
     let _ = Reflect::delete_property(&rest, &"sink".into());
     let json: serde_json::Value =
         from_json(&rest).map_err(|m| errors::config_option("config", &m))?;
-    let config = VerifierConfig::from_js_value(json).map_err(|e| errors::config(&e))?;
-    Ok((config, sink))
+    let spelling = Spelling::of(&json);
+    let core = VerifierConfig::from_js_value(json).map_err(|e| spelling.error(e))?;
+    Ok(Config {
+        core,
+        sink,
+        spelling,
+    })
+}
+
+/// The option names a config used. The core accepts `leewaySeconds` and `leeway_seconds` alike, but
+/// its errors name an option in one spelling whichever the config used; they are thrown at
+/// JavaScript callers with the name they wrote.
+pub(crate) struct Spelling {
+    given: Vec<String>,
+}
+
+impl Spelling {
+    fn of(json: &serde_json::Value) -> Self {
+        let given = json
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        Self { given }
+    }
+
+    /// The core's error as the `ConfigError` JavaScript sees: the option's first segment as the
+    /// caller spelled it (`leewaySeconds`, `required_claims[0]`), and the valid names listed in
+    /// camelCase, as the TypeScript types have them, when the option is unknown.
+    pub(crate) fn error(&self, mut e: ConfigError) -> JsValue {
+        let end = e.option.find(['.', '[']).unwrap_or(e.option.len());
+        let segment = &e.option[..end];
+        if !self.given.iter().any(|g| g == segment) {
+            let spellings = [camel_case(segment), snake_case(segment)];
+            if let Some(given) = spellings.into_iter().find(|s| self.given.contains(s)) {
+                e.option.replace_range(..end, &given);
+            }
+        }
+        if end == e.option.len() && e.message.starts_with("unknown option") {
+            e.message = e
+                .message
+                .split('`')
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        camel_case(part)
+                    } else {
+                        part.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("`");
+        }
+        errors::config(&e)
+    }
+}
+
+/// `leeway_seconds` → `leewaySeconds`.
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    for (i, word) in snake.split('_').enumerate() {
+        let mut chars = word.chars();
+        match chars.next() {
+            Some(c) if i > 0 => {
+                out.extend(c.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+            _ => out.push_str(word),
+        }
+    }
+    out
+}
+
+/// `leewaySeconds` → `leeway_seconds`.
+fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The token as bytes: a string (its UTF-8 bytes) or a `Uint8Array`; `undefined`/`null` is no

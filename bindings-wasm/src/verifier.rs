@@ -152,7 +152,11 @@ impl Verifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "VerifierConfig")] config: JsValue,
     ) -> Result<Verifier, JsValue> {
-        let (config, sink) = convert::config(&config)?;
+        let convert::Config {
+            core: config,
+            sink,
+            spelling,
+        } = convert::config(&config)?;
         let hmac_only = config.algorithms.iter().all(|a| {
             a.parse::<Algorithm>()
                 .map(Algorithm::is_hmac)
@@ -171,7 +175,7 @@ impl Verifier {
             builder = builder.shared_sink(Arc::new(sink));
             deliveries = Some(d);
         }
-        let core = builder.build().map_err(|e| errors::config(&e))?;
+        let core = builder.build().map_err(|e| spelling.error(e))?;
         Ok(Verifier {
             core,
             shared: Rc::new(Shared {

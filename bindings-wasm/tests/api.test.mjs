@@ -37,9 +37,33 @@ describe("configuration", () => {
     assert.ok(e instanceof Error);
     assert.equal(e.name, "ConfigError");
     assert.equal(e.code, "ERR_JWT_AUDIT_CONFIG");
-    // The core names options in their canonical snake_case spelling once parsed.
-    assert.match(e.option, /^leeway(Seconds|_seconds)$/);
-    assert.ok(e.message.includes(e.option));
+    assert.equal(e.option, "leewaySeconds");
+    assert.equal(e.message, "invalid option `leewaySeconds`: 301 is above the maximum of 300");
+  });
+
+  test("errors name options as the config spelled them, camelCase or snake_case", () => {
+    const base = { keys: hs.config.keys, algorithms: ["HS256"] };
+    const bad = [
+      ["leewaySeconds", "leeway_seconds", 301],
+      ["leewaySeconds", "leeway_seconds", "soon"],
+      ["maxTokenBytes", "max_token_bytes", 1],
+      ["fingerprintKey", "fingerprint_key", "short"],
+      ["requiredClaims", "required_claims", [""], "[0]"],
+      ["requiredClaims", "required_claims", "exp"],
+      ["auditFailClosed", "audit_fail_closed", "yes"],
+    ];
+    for (const [camel, snake, value, suffix = ""] of bad) {
+      for (const name of [camel, snake]) {
+        const e = thrown(() => new Verifier({ ...base, [name]: value }));
+        assert.equal(e.option, name + suffix, `${name}: ${JSON.stringify(value)}`);
+        assert.ok(e.message.startsWith(`invalid option \`${name + suffix}\`: `), e.message);
+      }
+    }
+    // An unknown option lists the valid ones as JavaScript spells them.
+    const e = thrown(() => new Verifier({ ...base, leewaySecond: 3 }));
+    assert.equal(e.option, "leewaySecond");
+    assert.match(e.message, /unknown option .*`leewaySeconds`.*`maxTokenBytes`/);
+    assert.doesNotMatch(e.message, /_/);
   });
 
   test("`none` and empty allow-lists are refused at construction", () => {
