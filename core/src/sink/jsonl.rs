@@ -24,7 +24,9 @@ const KEEP_BYTES: usize = 1024 * 1024;
 /// `BufWriter`).
 ///
 /// Used directly it costs one write system call per record on the verifying thread; wrap it in
-/// [`NonBlocking`](super::NonBlocking) for the hot path, which hands it whole batches.
+/// [`NonBlocking`](super::NonBlocking) for the hot path: the verifying thread then only encodes
+/// the line (see [`encodes`](AuditSink::encodes)), and the background thread writes the lines
+/// queued meanwhile with one [`write_encoded`](AuditSink::write_encoded) call.
 ///
 /// Writes from concurrent callers are serialised by a mutex, so lines never interleave.
 #[derive(Debug)]
@@ -124,8 +126,52 @@ impl<W: Write + Send> AuditSink for JsonLinesSink<W> {
         result
     }
 
+    /// `true`: [`NonBlocking`](super::NonBlocking) hands this sink whole buffers of JSON lines
+    /// encoded on the verifying threads.
+    fn encodes(&self) -> bool {
+        true
+    }
+
+    /// Appends the record's JSON line ([`AuditRecord::write_json_line`]).
+    fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+        record.write_json_line(out);
+    }
+
+    /// Writes the lines with as few `write` calls as the writer allows (one, for a file). On an
+    /// error, the records whose line was not completely written count as not delivered.
+    fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+        let mut guard = self.lock();
+        let mut written = 0;
+        while written < bytes.len() {
+            match guard.writer.write(&bytes[written..]) {
+                Ok(0) => {
+                    return Err(not_written(
+                        bytes,
+                        written,
+                        records,
+                        io::ErrorKind::WriteZero.into(),
+                    ));
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(not_written(bytes, written, records, e)),
+            }
+        }
+        Ok(())
+    }
+
     fn flush(&self) -> Result<(), SinkError> {
         self.lock().writer.flush().map_err(SinkError::from)
+    }
+}
+
+/// The error for `records` encoded lines in `bytes` of which only `written` bytes were written:
+/// every line not completely written failed.
+fn not_written(bytes: &[u8], written: usize, records: usize, error: io::Error) -> BatchError {
+    let complete = bytes[..written].iter().filter(|&&b| b == b'\n').count();
+    BatchError {
+        failed: records.saturating_sub(complete),
+        error: error.into(),
     }
 }
 
@@ -135,23 +181,30 @@ mod tests {
     use crate::errors::FailureKind;
     use crate::sink::testutil::{accepted, rejected, temp_path};
 
-    /// Counts write and flush calls; fails writes after `fail_after` successful ones.
+    /// Counts write and flush calls; fails writes after `fail_after` successful ones; takes at
+    /// most `short` bytes per write; `interrupt` makes the next write fail as interrupted.
     #[derive(Default)]
     struct Probe {
         out: Vec<u8>,
         writes: usize,
         flushes: usize,
         fail_after: Option<usize>,
+        short: Option<usize>,
+        interrupt: bool,
     }
 
     impl Write for Probe {
         fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if std::mem::take(&mut self.interrupt) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
             if self.fail_after.is_some_and(|n| self.writes >= n) {
                 return Err(io::Error::other("disk full"));
             }
             self.writes += 1;
-            self.out.extend_from_slice(b);
-            Ok(b.len())
+            let n = self.short.unwrap_or(b.len()).min(b.len());
+            self.out.extend_from_slice(&b[..n]);
+            Ok(n)
         }
         fn flush(&mut self) -> io::Result<()> {
             self.flushes += 1;
@@ -240,6 +293,68 @@ mod tests {
         let written = lines(&sink.into_inner().out).len();
         assert!(written > 0 && written < 3000);
         assert_eq!(err.failed, 3000 - written);
+    }
+
+    #[test]
+    fn encoded_lines_are_the_json_lines_written_in_one_write() {
+        let sink = JsonLinesSink::new(Probe::default());
+        assert!(sink.encodes());
+        let recs: Vec<_> = (0..20).map(accepted).collect();
+        let mut bytes = Vec::new();
+        for r in &recs {
+            sink.encode(r, &mut bytes);
+        }
+        let mut expected = Vec::new();
+        for r in &recs {
+            r.write_json_line(&mut expected);
+        }
+        assert_eq!(bytes, expected);
+        sink.write_encoded(&bytes, 20).unwrap();
+        let probe = sink.into_inner();
+        assert_eq!(probe.writes, 1);
+        assert_eq!(probe.out, expected);
+    }
+
+    #[test]
+    fn encoded_lines_survive_short_and_interrupted_writes() {
+        let sink = JsonLinesSink::new(Probe {
+            short: Some(100),
+            interrupt: true,
+            ..Probe::default()
+        });
+        let mut bytes = Vec::new();
+        for i in 0..5 {
+            sink.encode(&accepted(i), &mut bytes);
+        }
+        sink.write_encoded(&bytes, 5).unwrap();
+        let probe = sink.into_inner();
+        assert_eq!(probe.writes, bytes.len().div_ceil(100));
+        assert_eq!(probe.out, bytes);
+    }
+
+    #[test]
+    fn encoded_lines_not_completely_written_count_as_failed() {
+        let line = accepted(0).to_json().len() + 1;
+        // Two writes of one and a half lines each: three complete lines, then "disk full".
+        let sink = JsonLinesSink::new(Probe {
+            short: Some(line + line / 2),
+            fail_after: Some(2),
+            ..Probe::default()
+        });
+        let mut bytes = Vec::new();
+        for i in 0..10 {
+            sink.encode(&accepted(i), &mut bytes);
+        }
+        let err = sink.write_encoded(&bytes, 10).unwrap_err();
+        assert_eq!(err.failed, 7);
+        assert!(err.error.0.contains("disk full"));
+        // A writer that accepts nothing fails every line.
+        let sink = JsonLinesSink::new(Probe {
+            short: Some(0),
+            ..Probe::default()
+        });
+        let err = sink.write_encoded(&bytes, 10).unwrap_err();
+        assert_eq!(err.failed, 10);
     }
 
     #[test]

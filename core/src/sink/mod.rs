@@ -30,6 +30,32 @@ pub trait AuditSink: Send + Sync {
         }
     }
 
+    /// `true` if this sink writes each record as bytes that [`encode`](Self::encode) produces and
+    /// [`write_encoded`](Self::write_encoded) writes ([`JsonLinesSink`]: its JSON line). The
+    /// answer must not change over the sink's life. [`NonBlocking`] then encodes on the calling
+    /// thread, while the record is still in that thread's cache and without keeping it alive,
+    /// and its background thread only writes bytes. Default: `false`.
+    fn encodes(&self) -> bool {
+        false
+    }
+
+    /// Appends the bytes this sink writes for `record` to `out`. Called only when
+    /// [`encodes`](Self::encodes) is `true`; the default appends nothing.
+    fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+        let _ = (record, out);
+    }
+
+    /// Writes `bytes`, the output of [`encode`](Self::encode) for `records` records one after
+    /// another, in order. An error says how many of those records were not (completely) written.
+    /// Called only when [`encodes`](Self::encodes) is `true`; the default refuses everything.
+    fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+        let _ = bytes;
+        Err(BatchError {
+            failed: records,
+            error: SinkError::new("this audit sink does not take encoded records"),
+        })
+    }
+
     /// Pushes buffered records to their destination.
     fn flush(&self) -> Result<(), SinkError> {
         Ok(())
@@ -96,6 +122,15 @@ impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
     fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
         (**self).record_batch(records)
     }
+    fn encodes(&self) -> bool {
+        (**self).encodes()
+    }
+    fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+        (**self).encode(record, out)
+    }
+    fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+        (**self).write_encoded(bytes, records)
+    }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()
     }
@@ -110,6 +145,15 @@ impl<S: AuditSink + ?Sized> AuditSink for Box<S> {
     }
     fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
         (**self).record_batch(records)
+    }
+    fn encodes(&self) -> bool {
+        (**self).encodes()
+    }
+    fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+        (**self).encode(record, out)
+    }
+    fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+        (**self).write_encoded(bytes, records)
     }
     fn flush(&self) -> Result<(), SinkError> {
         (**self).flush()

@@ -1,7 +1,8 @@
 //! [`NonBlocking`]: a bounded queue and one background thread in front of any sink.
 
-use super::{AuditSink, SinkError, SinkLosses};
+use super::{AuditSink, BatchError, SinkError, SinkLosses};
 use crate::record::AuditRecord;
+use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,20 +30,33 @@ const RELEASE_IDLE: Duration = Duration::from_millis(10);
 /// Records a `record` call releases at most, of those handed back: more than one, so the
 /// handed-back records never accumulate while records keep coming.
 const RELEASE_PER_CALL: usize = 2;
+/// Byte buffers (the queue's and each thread's encoding buffer) are shrunk back to this size when
+/// a burst made them larger.
+const KEEP_BYTES: usize = 1024 * 1024;
 
-/// Queues records for a background thread that hands them to the inner sink, so the verifying
-/// thread pays only for queueing an `Arc` (a short mutex hold and a pointer push; no
-/// serialisation, no I/O).
+thread_local! {
+    /// Where `record` encodes, before copying the bytes into the queue under the lock.
+    static ENCODE_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Queues records for a background thread that hands them to the inner sink: the verifying thread
+/// does no I/O and never waits for the destination (unless [`Overflow::Block`] and the queue is
+/// full).
 ///
+/// * **Two ways to queue.** When the inner sink [`encodes`](AuditSink::encodes) (as
+///   [`JsonLinesSink`](super::JsonLinesSink) does), the calling thread encodes the record (its
+///   JSON line) into a buffer of its own, while the record is still in its cache, and appends the
+///   bytes to the queue under a short lock; the record is not kept, and the background thread
+///   only writes bytes, in one [`write_encoded`](AuditSink::write_encoded) call per wake-up. Any
+///   other sink gets the records themselves: the caller queues an `Arc` (a pointer push), and the
+///   background thread hands everything queued to the inner sink in one
+///   [`record_batch`](AuditSink::record_batch) call.
 /// * **Bounded queue** of `capacity` records with an explicit [`Overflow`] policy. With
 ///   [`Overflow::DropNewest`] a record that finds the queue full is dropped, counted exactly, and
 ///   [`record`](AuditSink::record) still returns `Ok` (the loss shows in
 ///   [`losses`](AuditSink::losses), not as an error, so it is not counted twice).
-/// * **Batches:** each time it wakes, the background thread takes everything queued at once and
-///   hands it to the inner sink in one [`record_batch`](AuditSink::record_batch) call
-///   ([`JsonLinesSink`](super::JsonLinesSink) writes a batch with one `write`). The caller wakes
-///   the thread only when it was idle (it lingers 200 µs for more records before going idle), not
-///   once per record.
+/// * **Few wake-ups:** the caller wakes the thread only when it was idle (it lingers 200 µs for
+///   more records before going idle), not once per record.
 /// * **Records are released on the verifying threads:** the background thread does not drop the
 ///   records it has delivered (freeing the allocations of every record took it about a third of
 ///   its time, and frees from another thread contend for the allocator with the threads that
@@ -50,8 +64,10 @@ const RELEASE_PER_CALL: usize = 2;
 ///   unlocking the queue, as the verifying thread would have released its own record without
 ///   this sink. Records still handed back after the sink has been idle for 10 ms are released by
 ///   the background thread; so are those beyond `capacity` waiting to be released.
-/// * **Background failures** (errors from the inner sink, or a panic in it) are counted in
-///   [`SinkLosses::failed`]; [`last_error`](Self::last_error) keeps the latest message.
+/// * **Failures:** errors from the inner sink and panics in it on the background thread are
+///   counted in [`SinkLosses::failed`] ([`last_error`](Self::last_error) keeps the latest
+///   message). A panic while encoding on the calling thread makes that `record` call return an
+///   error.
 /// * [`flush`](AuditSink::flush) returns once every record queued before the call has been handed
 ///   to the inner sink and the inner sink has been flushed; it returns the inner flush's result.
 ///   The inner sink is not flushed otherwise (except on drop).
@@ -69,6 +85,8 @@ pub struct NonBlocking<S: AuditSink + 'static> {
 
 struct Shared<S> {
     inner: S,
+    /// `inner.encodes()`, asked once.
+    encodes: bool,
     capacity: usize,
     overflow: Overflow,
     state: Mutex<State>,
@@ -83,7 +101,11 @@ struct Shared<S> {
 }
 
 struct State {
+    /// Records queued, for a sink that does not encode.
     queue: Vec<Arc<AuditRecord>>,
+    /// Encoded records queued, for a sink that encodes, and how many records they are.
+    bytes: Vec<u8>,
+    encoded: usize,
     /// Records the background thread has delivered, for `record` callers to release.
     spent: Vec<Arc<AuditRecord>>,
     /// The background thread waits on `work` and nobody has woken it yet.
@@ -119,12 +141,16 @@ impl<S: AuditSink + 'static> NonBlocking<S> {
     /// As [`new`](Self::new), returning the error if the thread cannot be started.
     pub fn try_new(inner: S, capacity: usize, overflow: Overflow) -> io::Result<Self> {
         let capacity = capacity.max(1);
+        let encodes = inner.encodes();
         let shared = Arc::new(Shared {
             inner,
+            encodes,
             capacity,
             overflow,
             state: Mutex::new(State {
-                queue: Vec::with_capacity(capacity.min(1024)),
+                queue: Vec::new(),
+                bytes: Vec::new(),
+                encoded: 0,
                 spent: Vec::new(),
                 idle: false,
                 blocked: 0,
@@ -170,7 +196,7 @@ impl<S: AuditSink + 'static> NonBlocking<S> {
 
     /// Records queued and not yet taken by the background thread.
     pub fn queued(&self) -> usize {
-        self.shared.lock().queue.len()
+        self.shared.lock().len()
     }
 
     /// The latest error from the inner sink in the background thread (records or flush), if any.
@@ -184,9 +210,14 @@ fn stopped_error() -> SinkError {
 }
 
 impl State {
+    /// Records queued.
+    fn len(&self) -> usize {
+        self.queue.len() + self.encoded
+    }
+
     /// Records queued, a flush requested, or shutdown.
     fn has_work(&self) -> bool {
-        !self.queue.is_empty() || self.flush_requested != self.flush_done || self.shutdown
+        self.len() > 0 || self.flush_requested != self.flush_done || self.shutdown
     }
 }
 
@@ -195,9 +226,71 @@ impl<S> Shared<S> {
         // No code panics while holding this lock; recover the state rather than propagate.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Queues one record with `push` once there is room (or drops it, per the overflow policy),
+    /// then releases records handed back, unlocked.
+    fn enqueue(&self, push: impl FnOnce(&mut State)) -> Result<(), SinkError> {
+        let mut st = self.lock();
+        loop {
+            if st.shutdown || st.stopped {
+                return Err(stopped_error());
+            }
+            if st.len() < self.capacity {
+                break;
+            }
+            match self.overflow {
+                Overflow::DropNewest => {
+                    drop(st);
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Overflow::Block => {
+                    st.blocked += 1;
+                    st = self.space.wait(st).unwrap_or_else(|p| p.into_inner());
+                    st.blocked -= 1;
+                }
+            }
+        }
+        push(&mut st);
+        let release: [Option<Arc<AuditRecord>>; RELEASE_PER_CALL] =
+            std::array::from_fn(|_| st.spent.pop());
+        let wake = std::mem::take(&mut st.idle);
+        drop(st);
+        if wake {
+            self.work.notify_one();
+        }
+        // Released unlocked: usually frees records this thread built (see the type's docs).
+        drop(release);
+        Ok(())
+    }
 }
 
 impl<S: AuditSink> Shared<S> {
+    /// Encodes `record` into this thread's buffer and queues the bytes.
+    fn enqueue_encoded(&self, record: &AuditRecord) -> Result<(), SinkError> {
+        let encode_and_queue = |buf: &mut Vec<u8>| {
+            buf.clear();
+            if catch_unwind(AssertUnwindSafe(|| self.inner.encode(record, buf))).is_err() {
+                return Err(SinkError::new("audit sink panicked while encoding"));
+            }
+            let result = self.enqueue(|st| {
+                st.bytes.extend_from_slice(buf);
+                st.encoded += 1;
+            });
+            buf.clear();
+            buf.shrink_to(KEEP_BYTES);
+            result
+        };
+        // A nested call on this thread, or one after its thread-locals are gone, gets a buffer of
+        // its own.
+        ENCODE_BUF
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buf) => encode_and_queue(&mut buf),
+                Err(_) => encode_and_queue(&mut Vec::new()),
+            })
+            .unwrap_or_else(|_| encode_and_queue(&mut Vec::new()))
+    }
+
     /// The background thread.
     fn run(&self) {
         /// Marks the thread stopped and wakes every waiter, however the thread ends.
@@ -211,8 +304,9 @@ impl<S: AuditSink> Shared<S> {
         }
         let _stopped = Stopped(self);
 
-        // Always empty here, between turns: a spare buffer to swap with the queue.
-        let mut batch: Vec<Arc<AuditRecord>> = Vec::with_capacity(self.capacity.min(1024));
+        // Both always empty here, between turns: spare buffers to swap with the queue's.
+        let mut batch: Vec<Arc<AuditRecord>> = Vec::new();
+        let mut bytes: Vec<u8> = Vec::new();
         loop {
             let mut st = self.lock();
             if !st.has_work() {
@@ -241,6 +335,8 @@ impl<S: AuditSink> Shared<S> {
             }
             st.idle = false;
             std::mem::swap(&mut st.queue, &mut batch);
+            std::mem::swap(&mut st.bytes, &mut bytes);
+            let encoded = std::mem::take(&mut st.encoded);
             let ticket = st.flush_requested;
             let flush = ticket != st.flush_done;
             let shutdown = st.shutdown;
@@ -250,8 +346,13 @@ impl<S: AuditSink> Shared<S> {
                 self.space.notify_all();
             }
 
+            if encoded > 0 {
+                self.deliver(encoded, || self.inner.write_encoded(&bytes, encoded));
+                bytes.clear();
+                bytes.shrink_to(KEEP_BYTES);
+            }
             if !batch.is_empty() {
-                self.deliver(&batch);
+                self.deliver(batch.len(), || self.inner.record_batch(&batch));
                 self.hand_back(&mut batch);
             }
             if flush || shutdown {
@@ -307,16 +408,17 @@ impl<S: AuditSink> Shared<S> {
         batch.clear();
     }
 
-    fn deliver(&self, batch: &[Arc<AuditRecord>]) {
-        let error = match catch_unwind(AssertUnwindSafe(|| self.inner.record_batch(batch))) {
+    /// Hands `records` records to the inner sink with `write`, counting failures and panics.
+    fn deliver(&self, records: usize, write: impl FnOnce() -> Result<(), BatchError>) {
+        let error = match catch_unwind(AssertUnwindSafe(write)) {
             Ok(Ok(())) => return,
             Ok(Err(e)) => {
                 self.failed
-                    .fetch_add(e.failed.min(batch.len()) as u64, Ordering::Relaxed);
+                    .fetch_add(e.failed.min(records) as u64, Ordering::Relaxed);
                 e.error
             }
             Err(_) => {
-                self.failed.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                self.failed.fetch_add(records as u64, Ordering::Relaxed);
                 SinkError::new("audit sink panicked")
             }
         };
@@ -327,38 +429,11 @@ impl<S: AuditSink> Shared<S> {
 impl<S: AuditSink + 'static> AuditSink for NonBlocking<S> {
     fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
         let shared = &*self.shared;
-        let mut st = shared.lock();
-        loop {
-            if st.shutdown || st.stopped {
-                return Err(stopped_error());
-            }
-            if st.queue.len() < shared.capacity {
-                break;
-            }
-            match shared.overflow {
-                Overflow::DropNewest => {
-                    drop(st);
-                    shared.dropped.fetch_add(1, Ordering::Relaxed);
-                    return Ok(());
-                }
-                Overflow::Block => {
-                    st.blocked += 1;
-                    st = shared.space.wait(st).unwrap_or_else(|p| p.into_inner());
-                    st.blocked -= 1;
-                }
-            }
+        if shared.encodes {
+            shared.enqueue_encoded(record)
+        } else {
+            shared.enqueue(|st| st.queue.push(record.clone()))
         }
-        st.queue.push(record.clone());
-        let release: [Option<Arc<AuditRecord>>; RELEASE_PER_CALL] =
-            std::array::from_fn(|_| st.spent.pop());
-        let wake = std::mem::take(&mut st.idle);
-        drop(st);
-        if wake {
-            shared.work.notify_one();
-        }
-        // Released unlocked: usually frees records this thread built (see the type's docs).
-        drop(release);
-        Ok(())
     }
 
     fn flush(&self) -> Result<(), SinkError> {
@@ -419,42 +494,99 @@ mod tests {
     use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
-    /// Holds the first batch until released; records everything it receives.
+    /// Holds the first batch until released; keeps the ids of everything it receives. With
+    /// `encodes`, it takes encoded records (each record's id and a newline).
     struct Gate {
-        mem: MemorySink,
+        encodes: bool,
+        ids: Mutex<Vec<String>>,
         entered: Mutex<Option<mpsc::Sender<()>>>,
         release: Mutex<mpsc::Receiver<()>>,
         batches: AtomicU64,
     }
 
     impl Gate {
-        fn new() -> (Self, mpsc::Receiver<()>, mpsc::Sender<()>) {
+        fn new(encodes: bool) -> (Self, mpsc::Receiver<()>, mpsc::Sender<()>) {
             let (entered_tx, entered_rx) = mpsc::channel();
             let (release_tx, release_rx) = mpsc::channel();
             let gate = Gate {
-                mem: MemorySink::new(),
+                encodes,
+                ids: Mutex::new(Vec::new()),
                 entered: Mutex::new(Some(entered_tx)),
                 release: Mutex::new(release_rx),
                 batches: AtomicU64::new(0),
             };
             (gate, entered_rx, release_tx)
         }
-    }
 
-    impl AuditSink for Gate {
-        fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
-            self.mem.record(record)
-        }
-        fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+        fn enter(&self) {
             self.batches.fetch_add(1, Ordering::Relaxed);
             if let Some(entered) = self.entered.lock().unwrap().take() {
                 entered.send(()).unwrap();
                 self.release.lock().unwrap().recv().unwrap();
             }
+        }
+
+        fn ids(&self) -> Vec<String> {
+            self.ids.lock().unwrap().clone()
+        }
+    }
+
+    impl AuditSink for Gate {
+        fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+            self.ids.lock().unwrap().push(record.id.clone());
+            Ok(())
+        }
+        fn record_batch(&self, records: &[Arc<AuditRecord>]) -> Result<(), BatchError> {
+            self.enter();
             for r in records {
-                self.mem.record(r).unwrap();
+                self.record(r).unwrap();
             }
             Ok(())
+        }
+        fn encodes(&self) -> bool {
+            self.encodes
+        }
+        fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+            out.extend_from_slice(record.id.as_bytes());
+            out.push(b'\n');
+        }
+        fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+            self.enter();
+            let text = std::str::from_utf8(bytes).unwrap();
+            assert_eq!(text.lines().count(), records);
+            let mut ids = self.ids.lock().unwrap();
+            ids.extend(text.lines().map(str::to_string));
+            Ok(())
+        }
+    }
+
+    /// A writer appending to a shared buffer, sleeping before each write: a slow destination.
+    #[derive(Clone, Default)]
+    struct SharedBuf(Arc<Mutex<Vec<u8>>>, Duration);
+
+    impl io::Write for SharedBuf {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(self.1);
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl SharedBuf {
+        fn slow(delay: Duration) -> Self {
+            Self(Arc::default(), delay)
+        }
+        /// The ids of the records written so far.
+        fn ids(&self) -> Vec<String> {
+            let bytes = self.0.lock().unwrap();
+            std::str::from_utf8(&bytes)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<AuditRecord>(l).unwrap().id)
+                .collect()
         }
     }
 
@@ -470,112 +602,282 @@ mod tests {
 
     #[test]
     fn drop_newest_counts_exact_drops() {
-        let (gate, entered, release) = Gate::new();
-        let sink = NonBlocking::new(gate, 4, Overflow::DropNewest);
-        // The first record is taken by the thread, which then waits inside the inner sink.
-        sink.record(&accepted(0)).unwrap();
-        entered.recv().unwrap();
-        for i in 1..=10 {
-            sink.record(&accepted(i)).unwrap();
-        }
-        assert_eq!(sink.queued(), 4);
-        assert_eq!(sink.losses().dropped, 6);
-        release.send(()).unwrap();
-        sink.flush().unwrap();
-        let ids: Vec<_> = sink
-            .inner()
-            .mem
-            .records()
-            .iter()
-            .map(|r| r.id.clone())
-            .collect();
-        assert_eq!(ids, ["rec-0", "rec-1", "rec-2", "rec-3", "rec-4"]);
-        assert_eq!(
-            sink.losses(),
-            SinkLosses {
-                dropped: 6,
-                failed: 0
+        for encodes in [false, true] {
+            let (gate, entered, release) = Gate::new(encodes);
+            let sink = NonBlocking::new(gate, 4, Overflow::DropNewest);
+            // The first record is taken by the thread, which then waits inside the inner sink.
+            sink.record(&accepted(0)).unwrap();
+            entered.recv().unwrap();
+            for i in 1..=10 {
+                sink.record(&accepted(i)).unwrap();
             }
-        );
-        // The four queued records went over as one batch.
-        assert_eq!(sink.inner().batches.load(Ordering::Relaxed), 2);
+            assert_eq!(sink.queued(), 4);
+            assert_eq!(sink.losses().dropped, 6);
+            release.send(()).unwrap();
+            sink.flush().unwrap();
+            assert_eq!(
+                sink.inner().ids(),
+                ["rec-0", "rec-1", "rec-2", "rec-3", "rec-4"]
+            );
+            assert_eq!(
+                sink.losses(),
+                SinkLosses {
+                    dropped: 6,
+                    failed: 0
+                }
+            );
+            // The four queued records went over as one batch.
+            assert_eq!(sink.inner().batches.load(Ordering::Relaxed), 2);
+        }
+    }
+
+    /// The ids a sink delivered so far.
+    type Delivered = Box<dyn Fn() -> Vec<String>>;
+
+    /// A non-blocking sink in front of a slow destination, both ways: records (a memory sink
+    /// sleeping `delay` per record) and encoded (JSON Lines to a writer sleeping `delay` per write).
+    fn slow_sinks(
+        delay: Duration,
+        capacity: usize,
+        overflow: Overflow,
+    ) -> [(Arc<dyn AuditSink>, Delivered); 2] {
+        let records = Arc::new(NonBlocking::new(
+            Slow(MemorySink::new(), delay),
+            capacity,
+            overflow,
+        ));
+        let buf = SharedBuf::slow(delay);
+        let lines = Arc::new(NonBlocking::new(
+            JsonLinesSink::new(buf.clone()),
+            capacity,
+            overflow,
+        ));
+        assert!(!records.shared.encodes && lines.shared.encodes);
+        [
+            (records.clone(), Box::new(move || ids(&records.inner().0))),
+            (lines, Box::new(move || buf.ids())),
+        ]
+    }
+
+    fn ids(mem: &MemorySink) -> Vec<String> {
+        mem.records().iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// Sends records `t * 10_000 + i` for `i < per_thread` from each thread `t < threads`.
+    fn send_from_threads(sink: &Arc<dyn AuditSink>, threads: u64, per_thread: u64) {
+        let threads: Vec<_> = (0..threads)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for i in 0..per_thread {
+                        sink.record(&accepted(t * 10_000 + i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
     }
 
     #[test]
     fn drop_newest_with_a_slow_sink_loses_exactly_sent_minus_delivered() {
-        let sink = Arc::new(NonBlocking::new(
-            Slow(MemorySink::new(), Duration::from_micros(200)),
-            16,
-            Overflow::DropNewest,
-        ));
-        let threads: Vec<_> = (0..3)
-            .map(|t| {
-                let sink = sink.clone();
-                std::thread::spawn(move || {
-                    for i in 0..2000 {
-                        sink.record(&accepted(t * 10_000 + i)).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
+        for (sink, delivered) in slow_sinks(Duration::from_micros(200), 16, Overflow::DropNewest) {
+            send_from_threads(&sink, 3, 2000);
+            sink.flush().unwrap();
+            let delivered = delivered().len() as u64;
+            let losses = sink.losses();
+            assert!(losses.dropped > 0, "the slow sink should overflow");
+            assert_eq!(losses.dropped, 6000 - delivered);
+            assert_eq!(losses.failed, 0);
         }
-        sink.flush().unwrap();
-        let delivered = sink.inner().0.records().len() as u64;
-        let losses = sink.losses();
-        assert!(losses.dropped > 0, "the slow sink should overflow");
-        assert_eq!(losses.dropped, 6000 - delivered);
-        assert_eq!(losses.failed, 0);
     }
 
     #[test]
     fn block_loses_nothing_across_threads() {
-        let sink = Arc::new(NonBlocking::new(
-            Slow(MemorySink::new(), Duration::from_micros(20)),
-            8,
-            Overflow::Block,
-        ));
-        let threads: Vec<_> = (0..4u64)
-            .map(|t| {
-                let sink = sink.clone();
-                std::thread::spawn(move || {
-                    for i in 0..1000 {
-                        sink.record(&accepted(t * 10_000 + i)).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        sink.flush().unwrap();
-        let recs = sink.inner().0.records();
-        assert_eq!(recs.len(), 4000);
-        assert_eq!(sink.losses(), SinkLosses::default());
-        // Each thread's records arrive in the order it sent them.
-        for t in 0..4u64 {
-            let seq: Vec<u64> = recs
-                .iter()
-                .filter_map(|r| r.id.strip_prefix("rec-")?.parse().ok())
-                .filter(|n| n / 10_000 == t)
-                .collect();
-            assert_eq!(seq, (0..1000).map(|i| t * 10_000 + i).collect::<Vec<_>>());
+        for (sink, delivered) in slow_sinks(Duration::from_micros(20), 8, Overflow::Block) {
+            send_from_threads(&sink, 4, 1000);
+            sink.flush().unwrap();
+            let ids = delivered();
+            assert_eq!(ids.len(), 4000);
+            assert_eq!(sink.losses(), SinkLosses::default());
+            // Each thread's records arrive in the order it sent them.
+            for t in 0..4u64 {
+                let seq: Vec<u64> = ids
+                    .iter()
+                    .filter_map(|id| id.strip_prefix("rec-")?.parse().ok())
+                    .filter(|n| n / 10_000 == t)
+                    .collect();
+                assert_eq!(seq, (0..1000).map(|i| t * 10_000 + i).collect::<Vec<_>>());
+            }
         }
     }
 
     #[test]
     fn flush_waits_for_everything_queued_before_it() {
-        let sink = NonBlocking::new(MemorySink::new(), 100_000, Overflow::Block);
-        for round in 1..=5u64 {
-            for i in 0..10_000 {
-                sink.record(&accepted(i)).unwrap();
+        for (sink, delivered) in slow_sinks(Duration::ZERO, 100_000, Overflow::Block) {
+            for round in 1..=5u64 {
+                for i in 0..2_000 {
+                    sink.record(&accepted(i)).unwrap();
+                }
+                sink.flush().unwrap();
+                assert_eq!(delivered().len() as u64, round * 2_000);
             }
+            // A flush with nothing queued still flushes and returns.
             sink.flush().unwrap();
-            assert_eq!(sink.inner().records().len() as u64, round * 10_000);
         }
-        // A flush with nothing queued still flushes and returns.
+    }
+
+    /// JSON Lines, noting which threads encode and write.
+    struct Spy {
+        lines: JsonLinesSink<SharedBuf>,
+        encoders: Mutex<Vec<std::thread::ThreadId>>,
+        writers: Mutex<Vec<Option<String>>>,
+    }
+
+    impl AuditSink for Spy {
+        fn record(&self, _: &Arc<AuditRecord>) -> Result<(), SinkError> {
+            unreachable!("an encoding sink gets bytes")
+        }
+        fn encodes(&self) -> bool {
+            self.lines.encodes()
+        }
+        fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+            self.encoders
+                .lock()
+                .unwrap()
+                .push(std::thread::current().id());
+            self.lines.encode(record, out);
+        }
+        fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+            let name = std::thread::current().name().map(str::to_string);
+            self.writers.lock().unwrap().push(name);
+            self.lines.write_encoded(bytes, records)
+        }
+    }
+
+    #[test]
+    fn an_encoding_sink_encodes_on_the_calling_thread_and_keeps_no_record() {
+        let buf = SharedBuf::default();
+        let spy = Spy {
+            lines: JsonLinesSink::new(buf.clone()),
+            encoders: Mutex::default(),
+            writers: Mutex::default(),
+        };
+        let sink = NonBlocking::new(spy, 64, Overflow::Block);
+        let records: Vec<_> = (0..50).map(accepted).collect();
+        for r in &records {
+            sink.record(r).unwrap();
+            assert_eq!(
+                Arc::strong_count(r),
+                1,
+                "nothing holds the record once queued"
+            );
+        }
         sink.flush().unwrap();
+        let expected: String = records.iter().map(|r| r.to_json() + "\n").collect();
+        assert_eq!(*buf.0.lock().unwrap(), expected.into_bytes());
+        let me = std::thread::current().id();
+        assert!(
+            sink.inner()
+                .encoders
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|t| *t == me)
+        );
+        let writers = sink.inner().writers.lock().unwrap().clone();
+        assert!(!writers.is_empty() && writers.len() < 50, "{writers:?}");
+        assert!(
+            writers
+                .iter()
+                .all(|w| w.as_deref() == Some("jwt-audit-sink"))
+        );
+    }
+
+    #[test]
+    fn a_panic_while_encoding_fails_only_that_call() {
+        struct PanicsOnOdd(Gate);
+        impl AuditSink for PanicsOnOdd {
+            fn record(&self, _: &Arc<AuditRecord>) -> Result<(), SinkError> {
+                unreachable!("an encoding sink gets bytes")
+            }
+            fn encodes(&self) -> bool {
+                true
+            }
+            fn encode(&self, record: &AuditRecord, out: &mut Vec<u8>) {
+                assert!(!record.id.ends_with(['1', '3']), "boom");
+                self.0.encode(record, out);
+            }
+            fn write_encoded(&self, bytes: &[u8], records: usize) -> Result<(), BatchError> {
+                self.0.write_encoded(bytes, records)
+            }
+        }
+        let (gate, _entered, release) = Gate::new(true);
+        release.send(()).unwrap();
+        let sink = NonBlocking::new(PanicsOnOdd(gate), 8, Overflow::Block);
+        for i in 0..5 {
+            let result = sink.record(&accepted(i));
+            if i % 2 == 1 {
+                assert_eq!(
+                    result,
+                    Err(SinkError::new("audit sink panicked while encoding"))
+                );
+            } else {
+                result.unwrap();
+            }
+        }
+        sink.flush().unwrap();
+        assert_eq!(sink.inner().0.ids(), ["rec-0", "rec-2", "rec-4"]);
+        assert_eq!(sink.losses(), SinkLosses::default());
+    }
+
+    #[test]
+    fn failures_writing_encoded_records_are_counted_exactly() {
+        /// Accepts `left` bytes in total, then fails; panics once `panic` is set.
+        struct Failing {
+            left: usize,
+            panic: Arc<std::sync::atomic::AtomicBool>,
+        }
+        impl io::Write for Failing {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                assert!(!self.panic.load(Ordering::Relaxed), "boom");
+                match self.left.min(b.len()) {
+                    0 => Err(io::Error::other("disk full")),
+                    n => {
+                        self.left -= n;
+                        Ok(n)
+                    }
+                }
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let line = accepted(0).to_json().len() + 1;
+        let panic = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = Failing {
+            left: 2 * line + line / 2,
+            panic: panic.clone(),
+        };
+        let sink = NonBlocking::new(JsonLinesSink::new(writer), 16, Overflow::Block);
+        for i in 0..10 {
+            sink.record(&accepted(i)).unwrap();
+        }
+        sink.flush().unwrap();
+        // Two complete lines and half of the third were written.
+        assert_eq!(sink.losses().failed, 8);
+        assert_eq!(sink.last_error(), Some(SinkError::new("disk full")));
+        panic.store(true, Ordering::Relaxed);
+        for i in 10..15 {
+            sink.record(&accepted(i)).unwrap();
+        }
+        sink.flush().unwrap();
+        assert_eq!(sink.losses().failed, 13);
+        assert_eq!(
+            sink.last_error(),
+            Some(SinkError::new("audit sink panicked"))
+        );
     }
 
     #[test]
