@@ -2,35 +2,53 @@
 # Builds the npm package's WebAssembly outputs:
 #   pkg/web/   ES module, explicit init (browsers, Cloudflare Workers / workerd)
 #   pkg/node/  CommonJS, loads the module synchronously (Node)
+# `./build.sh --bench` builds instead bench/.out/node/: the Node build with the benchmark-only
+# exports of src/bench.rs (cargo feature `bench`), which bench/bench.mjs uses to split a
+# verification's cost; it leaves pkg/ alone.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli of the Cargo.lock version, and
 # `npm ci` (wasm-opt from npm binaryen). test.sh installs all three.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+features=()
+outputs=(web:pkg/web nodejs:pkg/node)
+if [ "${1:-}" = --bench ]; then
+  features=(--features bench)
+  outputs=(nodejs:bench/.out/node)
+fi
+
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e \
   'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-cargo build -p jwt-audit-wasm --target wasm32-unknown-unknown --profile wasm-release
+cargo build -p jwt-audit-wasm --target wasm32-unknown-unknown --profile wasm-release "${features[@]}"
 wasm="$target_dir/wasm32-unknown-unknown/wasm-release/jwt_audit_wasm.wasm"
 
-rm -rf pkg
-wasm-bindgen --target web --out-dir pkg/web "$wasm"
-wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
-# The package is "type": "module"; the Node build is CommonJS, and so must be its copy of the
-# JS snippet (js/handoff.js ends with one `export { … };` line for this).
-echo '{ "type": "commonjs" }' > pkg/node/package.json
-for f in pkg/node/snippets/*/js/handoff.js; do
-  sed -i 's/^export { \(.*\) };$/module.exports = { \1 };/' "$f"
-  grep -q '^module.exports = ' "$f"
-done
-
-# wasm-opt from npm binaryen (Debian's binaryen 108 produces modules that throw at init).
-for dir in web node; do
+# wasm-bindgen, then wasm-opt from npm binaryen (Debian's binaryen 108 produces modules that throw
+# at init).
+bindgen() {
+  local target=$1 dir=$2
+  rm -rf "$dir"
+  wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"
+  if [ "$target" = nodejs ]; then
+    # The package is "type": "module"; the Node build is CommonJS, and so must be its copy of the
+    # JS snippet (js/handoff.js ends with one `export { … };` line for this).
+    echo '{ "type": "commonjs" }' > "$dir/package.json"
+    for f in "$dir"/snippets/*/js/handoff.js; do
+      sed -i 's/^export { \(.*\) };$/module.exports = { \1 };/' "$f"
+      grep -q '^module.exports = ' "$f"
+    done
+  fi
   npx --no-install wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "pkg/$dir/jwt_audit_wasm_bg.wasm" -o "pkg/$dir/jwt_audit_wasm_bg.wasm" &
+    "$dir/jwt_audit_wasm_bg.wasm" -o "$dir/jwt_audit_wasm_bg.wasm"
+}
+pids=()
+for output in "${outputs[@]}"; do
+  bindgen "${output%%:*}" "${output#*:}" &
+  pids+=($!)
 done
-wait
+for pid in "${pids[@]}"; do wait "$pid"; done
 
+[ "${1:-}" = --bench ] && exit 0
 size() { stat -c %s "$1"; }
 gz() { gzip -9 -c "$1" | wc -c; }
 opt="pkg/web/jwt_audit_wasm_bg.wasm"

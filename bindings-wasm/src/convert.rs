@@ -73,19 +73,18 @@ impl Spelling {
             }
         }
         if end == e.option.len() && e.message.starts_with("unknown option") {
-            e.message = e
-                .message
-                .split('`')
-                .enumerate()
-                .map(|(i, part)| {
-                    if i % 2 == 1 {
-                        camel_case(part)
-                    } else {
-                        part.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("`");
+            // The valid names, between backticks.
+            let mut message = String::with_capacity(e.message.len());
+            for (i, part) in e.message.split('`').enumerate() {
+                if i > 0 {
+                    message.push('`');
+                }
+                match i % 2 {
+                    1 => push_camel_case(&mut message, part),
+                    _ => message.push_str(part),
+                }
+            }
+            e.message = message;
         }
         errors::config(&e)
     }
@@ -94,17 +93,22 @@ impl Spelling {
 /// `leeway_seconds` → `leewaySeconds`.
 fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
-    for (i, word) in snake.split('_').enumerate() {
-        let mut chars = word.chars();
-        match chars.next() {
-            Some(c) if i > 0 => {
-                out.extend(c.to_uppercase());
-                out.push_str(chars.as_str());
+    push_camel_case(&mut out, snake);
+    out
+}
+
+fn push_camel_case(out: &mut String, snake: &str) {
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
             }
-            _ => out.push_str(word),
+            c => out.push(c),
         }
     }
-    out
 }
 
 /// `leewaySeconds` → `leeway_seconds`.
