@@ -1,7 +1,11 @@
-// @jwt-audit/wasm vs jose 6, same tokens and checks, in Node and in workerd (miniflare).
-// Usage: node bench/bench.mjs [node|workerd]   (after ./build.sh and npm ci; prints Markdown)
+// @jwt-audit/wasm vs jose 6, same tokens and checks, in Node and in workerd (miniflare), and where
+// an HS256 `verifySync` spends its time in Node.
+// Usage: node bench/bench.mjs [node|workerd]   (after npm ci, ./build.sh and ./build.sh --bench;
+// prints Markdown)
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +90,53 @@ async function inWorkerd() {
   }
 }
 
+/**
+ * Where an HS256 `verifySync` spends its time in Node, with the module built with the benchmark
+ * exports of src/bench.rs (`./build.sh --bench`): the core looped inside the module, the same plus
+ * writing the handoff, and the whole call; the JSON handoff it replaced; SHA-256 in the module
+ * against node:crypto. All rows timed round-robin in one run.
+ */
+async function stagesInNode() {
+  const path = fileURLToPath(new URL("./.out/node/jwt_audit_wasm.js", import.meta.url));
+  if (!existsSync(path)) return "(no stage breakdown: run `./build.sh --bench` first)";
+  const stages = createRequire(import.meta.url)(path);
+  const c = cases.find((x) => x.alg === "HS256");
+  const v = new stages.Verifier({ ...c.config, issuer: c.issuer, audience: c.audience });
+  const text = v.benchStage(c.token, 1, 2);
+  const sha = (size) => new Uint8Array(size).fill(0x61);
+  const [b244, b700] = [sha(244), sha(700)];
+  const rows = {
+    "core `verify` inside the module (Rust loop)": (n) => v.benchStage(c.token, n, 0),
+    "… + writing the handoff (Rust loop)": (n) => v.benchStage(c.token, n, 1),
+    "`verifySync` from JavaScript, full result object": (n) => {
+      for (let i = 0; i < n; i++) if (!v.verifySync(c.token).record.token) throw new Error("no record");
+    },
+    "before: result as JSON text, then `JSON.parse`": (n) => {
+      for (let i = 0; i < n; i++) if (!JSON.parse(v.benchStage(c.token, 1, 2)).record) throw new Error("no record");
+    },
+    "`JSON.parse` of that text alone": (n) => {
+      for (let i = 0; i < n; i++) JSON.parse(text);
+    },
+    "SHA-256 fingerprint of 244 bytes in the module": (n) => stages.Verifier.benchFingerprint(b244, n),
+    "SHA-256 fingerprint of 700 bytes in the module": (n) => stages.Verifier.benchFingerprint(b700, n),
+    "SHA-256 of 700 bytes, node:crypto": (n) => {
+      for (let i = 0; i < n; i++) createHash("sha256").update(b700).digest();
+    },
+  };
+  const r = await measure(rows, 4000);
+  const f = (x) => x.toFixed(2);
+  const core = r["core `verify` inside the module (Rust loop)"];
+  const call = r["`verifySync` from JavaScript, full result object"];
+  return [
+    `**Where an HS256 \`verifySync\` goes, Node ${process.version}** (µs per call, best of ${ROUNDS} rounds, one run; bench build of the same code)`,
+    "",
+    "| step | µs |",
+    "|---|---:|",
+    ...Object.entries(r).map(([k, x]) => `| ${k} | ${f(x)} |`),
+    `| binding overhead = \`verifySync\` − core inside the module | ${f(call - core)} (${((100 * (call - core)) / call).toFixed(0)} %) |`,
+  ].join("\n");
+}
+
 function table(title, r) {
   const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const lines = [`**${title}** (µs per verification, best of ${ROUNDS} rounds; ratio = jose / @jwt-audit/wasm)`, "",
@@ -108,5 +159,8 @@ function table(title, r) {
 
 const only = process.argv[2];
 console.log(`Node ${process.version}, ${cpus()[0].model}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ${new Date().toISOString().slice(0, 10)}\n`);
-if (only !== "workerd") console.log(`${table(`Node ${process.version}`, await inNode())}\n`);
+if (only !== "workerd") {
+  console.log(`${table(`Node ${process.version}`, await inNode())}\n`);
+  console.log(`${await stagesInNode()}\n`);
+}
 if (only !== "node") console.log(table("workerd (miniflare 4.20260426.0)", await inWorkerd()));

@@ -2,8 +2,8 @@
 //! costs ~5 µs in Node, two thirds of the core's HS256 verification compiled to WebAssembly;
 //! instead the record's fields are written into one string and one array of numbers ("slots"),
 //! and `js/handoff.js` builds the objects with literals in the record's field order: the same objects, keys in the same order, as `JSON.parse` of
-//! [`AuditRecord::to_json`]. Free-form JSON (claims, non-scalar claim values) still crosses as
-//! JSON text, in one array parsed once.
+//! [`AuditRecord::to_json`]. Claims cross key by key when flat; nested claims cross as JSON text,
+//! in one array parsed once.
 //!
 //! The record's structs are destructured without `..`, so a field added to the core fails to
 //! compile here rather than go missing; the vector tests compare every record with the core's.
@@ -15,6 +15,7 @@ use jwt_audit::record::{
 };
 use jwt_audit::{RequestContext, http};
 use serde::Serialize;
+use serde_json::Map;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::ops::Range;
@@ -54,8 +55,6 @@ pub(crate) struct Tape {
     json: String,
     strings: String,
     slots: Vec<f64>,
-    /// Where the result's claims sit in `json` when none of them is an array or an object.
-    flat_claims: Option<Range<usize>>,
 }
 
 impl Tape {
@@ -65,7 +64,6 @@ impl Tape {
         self.strings.clear();
         self.slots.clear();
         self.slots.push(0.0); // the JSON array's length, set by `seal`
-        self.flat_claims = None;
     }
 
     /// Joins the JSON array and the strings into the text `js/handoff.js` reads: (text, slots).
@@ -104,17 +102,41 @@ impl Tape {
     }
 
     /// Appends `v` to the free-form JSON array (read by `js/handoff.js` in the same order).
-    /// Returns where `v`'s JSON sits in the text.
-    fn free<T: Serialize + ?Sized>(&mut self, v: &T) -> Range<usize> {
+    fn free<T: Serialize + ?Sized>(&mut self, v: &T) {
         if self.json.len() > 1 {
             self.json.push(',');
         }
-        let start = self.json.len();
         // SAFETY: serde_json writes UTF-8 only.
         let out = unsafe { self.json.as_mut_vec() };
         // Serialising a `Value` or a map of `Value`s into memory cannot fail.
         let _ = serde_json::to_writer(out, v);
-        start..self.json.len()
+    }
+
+    /// A JSON object (claims): a flat one — no array or object values, and no `__proto__` key,
+    /// which JavaScript's `o[k] = v` would not define as a property — as its size, then each key
+    /// and value; any other as free-form JSON (size -1). Returns whether it was flat.
+    fn object<'a, I>(&mut self, entries: I, whole: &impl Serialize) -> bool
+    where
+        I: Iterator<Item = (&'a String, &'a Value)> + Clone,
+    {
+        let flat = entries
+            .clone()
+            .all(|(k, v)| k != "__proto__" && !v.is_array() && !v.is_object());
+        if !flat {
+            self.num(-1.0);
+            self.free(whole);
+            return false;
+        }
+        let size = self.slots.len();
+        self.num(0.0);
+        let mut n = 0;
+        for (k, v) in entries {
+            self.str(k);
+            self.value(Some(v));
+            n += 1;
+        }
+        self.slots[size] = f64::from(n);
+        true
     }
 
     fn value(&mut self, v: Option<&Value>) {
@@ -142,7 +164,9 @@ impl Tape {
         }
     }
 
-    fn record(&mut self, r: &AuditRecord) {
+    /// `flat_claims`: the result's claims when they were written flat; claim values equal to them
+    /// (nothing redacted) are then copied by JavaScript rather than crossing twice.
+    fn record(&mut self, r: &AuditRecord, flat_claims: Option<&Map<String, Value>>) {
         let AuditRecord {
             schema,
             id,
@@ -209,18 +233,11 @@ impl Tape {
             self.value(v.as_ref());
         }
         let ClaimsInfo { values, dropped } = claims;
-        // Claim values equal to the result's claims (nothing redacted) and flat: JavaScript
-        // copies that object rather than parse the same text again.
-        let before = self.json.len();
-        let written = self.free(values);
-        let copy = self
-            .flat_claims
-            .take()
-            .is_some_and(|claims| self.json[claims] == self.json[written]);
-        if copy {
-            self.json.truncate(before);
-        }
+        let copy = flat_claims.is_some_and(|c| c.len() == values.len() && c.iter().eq(values));
         self.flag(copy);
+        if !copy {
+            self.object(values.iter(), values);
+        }
         self.list(dropped);
         let RequestContext {
             correlation_id,
@@ -261,16 +278,17 @@ impl Tape {
         }
         self.clear();
         self.flag(v.is_accepted());
-        match v.claims() {
+        let flat_claims = match v.claims() {
             Some(c) => {
                 self.flag(true);
-                let written = self.free(c);
-                let flat = c.values().all(|v| !v.is_array() && !v.is_object());
-                self.flat_claims = flat.then_some(written);
+                self.object(c.iter(), c).then_some(c)
             }
-            None => self.flag(false),
-        }
-        self.record(record);
+            None => {
+                self.flag(false);
+                None
+            }
+        };
+        self.record(record, flat_claims);
         self.flag(with_challenge);
         if with_challenge {
             match http::challenge(v) {
@@ -319,7 +337,7 @@ pub(crate) fn record(r: &AuditRecord) -> JsValue {
     }
     with_tape(|t| {
         t.clear();
-        t.record(r);
+        t.record(r, None);
         let (text, slots) = t.seal();
         build_record(text, slots)
     })
