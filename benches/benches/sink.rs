@@ -44,40 +44,77 @@ fn drain(sink: &NonBlocking<JsonLinesSink<File>>, file: &File) {
     file.set_len(0).expect("truncate");
 }
 
-/// `sink_jsonl_nonblocking/records`: distinct records queued, written to the file and freed per
-/// second. The measured time ends after the flush, so it is the background writer's throughput
-/// (serialisation, `write`, freeing each record), not just the queue's. Records are cloned from a
-/// verified one outside the measured time, `CHUNK` at a time.
+/// Records per batch of the throughput benches.
+const CHUNK: u64 = 16 * 1024;
+
+/// Queues `iters` records, `CHUNK` at a time: `prepare(n)` (not timed) makes the input for `n`
+/// records, `queue` queues them; the time of each chunk ends when `flush` returns.
+fn in_chunks<T>(
+    sink: &NonBlocking<JsonLinesSink<File>>,
+    file: &File,
+    iters: u64,
+    prepare: impl Fn(u64) -> T,
+    queue: impl Fn(T),
+) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        left -= n;
+        let input = prepare(n);
+        let start = Instant::now();
+        queue(input);
+        sink.flush().expect("flush");
+        elapsed += start.elapsed();
+        drain(sink, file);
+    }
+    elapsed
+}
+
+/// `sink_jsonl_nonblocking/records`: records per second through `NonBlocking(JsonLinesSink(file))`
+/// when the verifying thread hands over records it has just built, as `verify` does (in its
+/// cache): 64 distinct records, queued in turn. `records_cold`: distinct records cloned from a
+/// verified one `CHUNK` at a time outside the measured time, so that each is out of cache when
+/// queued (and freed after use, wherever the sink frees it). The measured time ends when `flush`
+/// returns: every record is encoded, written and the file flushed.
 fn throughput(c: &mut Criterion) {
-    const CHUNK: u64 = 16 * 1024;
     let f = Fixture::new(Alg::HS256);
     let template = f.audit().record().clone();
+    let distinct = |n: u64| -> Vec<Arc<AuditRecord>> {
+        (0..n)
+            .map(|i| {
+                let mut r = (*template).clone();
+                r.duration_us = i;
+                Arc::new(r)
+            })
+            .collect()
+    };
+    let hot = distinct(64);
     let (sink, file, _path) = file_sink();
     let mut g = c.benchmark_group("sink_jsonl_nonblocking");
     g.throughput(Throughput::Elements(1));
     g.bench_function("records", |b| {
         b.iter_custom(|iters| {
-            let mut elapsed = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(CHUNK);
-                left -= n;
-                let records: Vec<Arc<AuditRecord>> = (0..n)
-                    .map(|i| {
-                        let mut r = (*template).clone();
-                        r.duration_us = i;
-                        Arc::new(r)
-                    })
-                    .collect();
-                let start = Instant::now();
+            in_chunks(
+                &sink,
+                &file,
+                iters,
+                |n| n,
+                |n| {
+                    for r in hot.iter().cycle().take(n as usize) {
+                        sink.record(r).expect("queued");
+                    }
+                },
+            )
+        })
+    });
+    g.bench_function("records_cold", |b| {
+        b.iter_custom(|iters| {
+            in_chunks(&sink, &file, iters, distinct, |records| {
                 for r in records {
                     sink.record(&r).expect("queued");
                 }
-                sink.flush().expect("flush");
-                elapsed += start.elapsed();
-                drain(&sink, &file);
-            }
-            elapsed
+            })
         })
     });
     g.finish();
