@@ -6,7 +6,8 @@
 // order, as `JSON.parse` of the core's JSON at a fraction of its cost. Flat claims cross key by
 // key; nested claim values go through one `JSON.parse`.
 //
-// In: the token's UTF-8 bytes, written straight into module memory (`encodeToken`).
+// In: the token's and the request context's UTF-8 bytes, written straight into module memory
+// (`encodeToken`, `encodeContext`).
 //
 // build.sh turns the last line into `module.exports = …` for the CommonJS Node build.
 
@@ -167,4 +168,49 @@ function encodeToken(token, buf) {
   return read === token.length ? written : -2;
 }
 
-export { buildRecord, buildResult, encodeToken };
+// The request context's fields, in `RequestContext` order, by both spellings.
+const CONTEXT_FIELDS = Object.assign(Object.create(null), {
+  correlation_id: 0,
+  correlationId: 0,
+  client_ip: 1,
+  clientIp: 1,
+  method: 2,
+  path: 3,
+  user_agent: 4,
+  userAgent: 4,
+});
+
+/**
+ * Writes the UTF-8 of a plain request-context object's fields into `buf` (a view of module memory),
+ * in `RequestContext` order, and their byte lengths into `lens` (-1: absent). Returns the bytes
+ * written, or -1 for anything but the plain case — an object that is not a plain object, an
+ * unknown name, a name given twice, a value that is not a string, `null` or `undefined`, a string
+ * with a lone surrogate, or too long for `buf` — which then takes the general conversion (JSON,
+ * with its precise errors).
+ */
+function encodeContext(context, buf, lens) {
+  const proto = Object.getPrototypeOf(context);
+  if (proto !== Object.prototype && proto !== null) return -1;
+  lens.fill(-1);
+  const values = [undefined, undefined, undefined, undefined, undefined];
+  for (const key in context) {
+    const i = CONTEXT_FIELDS[key];
+    const value = context[key];
+    if (i === undefined || values[i] !== undefined) return -1;
+    if (value === undefined) continue;
+    if (value !== null && (typeof value !== "string" || !value.isWellFormed?.())) return -1;
+    values[i] = value;
+  }
+  let at = 0;
+  for (let i = 0; i < 5; i++) {
+    const value = values[i];
+    if (value === undefined || value === null) continue;
+    const { read, written } = encoder.encodeInto(value, buf.subarray(at));
+    if (read !== value.length) return -1;
+    lens[i] = written;
+    at += written;
+  }
+  return at;
+}
+
+export { buildRecord, buildResult, encodeContext, encodeToken };

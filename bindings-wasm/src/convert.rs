@@ -144,8 +144,13 @@ pub(crate) fn token(value: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 /// An HTTP header value: a string, or `undefined`/`null` when the header is absent.
 pub(crate) fn header(value: &JsValue) -> Result<Option<String>, JsValue> {
-    match value.as_string() {
-        Some(s) => Ok(Some(s)),
+    match crate::handoff::string_bytes(value) {
+        // `encodeInto` writes UTF-8.
+        Some(bytes) => {
+            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })))
+        }
         None if value.is_undefined() || value.is_null() => Ok(None),
         None => Err(errors::argument(
             "the Authorization header must be a string, undefined or null",
@@ -177,6 +182,9 @@ pub(crate) fn context(value: &JsValue) -> Result<RequestContext, JsValue> {
     }
     if !value.is_object() || value.is_function() {
         return Err(errors::argument("context must be an object"));
+    }
+    if let Some(ctx) = crate::handoff::plain_context(value) {
+        return Ok(ctx);
     }
     let c: JsContext =
         from_json(value).map_err(|m| errors::argument(&format!("invalid context: {m}")))?;

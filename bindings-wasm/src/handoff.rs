@@ -29,6 +29,8 @@ extern "C" {
     fn build_result(text: &str, slots: &[f64]) -> JsValue;
     #[wasm_bindgen(js_name = encodeToken)]
     fn encode_token(token: &JsValue, buf: &mut [u8]) -> i32;
+    #[wasm_bindgen(js_name = encodeContext)]
+    fn encode_context(context: &JsValue, buf: &mut [u8], lens: &mut [i32]) -> i32;
 }
 
 /// Unix milliseconds whose year has four digits (0000–9999), where `Date.prototype.toISOString`
@@ -343,18 +345,19 @@ pub(crate) fn record(r: &AuditRecord) -> JsValue {
     })
 }
 
-/// Tokens up to this many UTF-8 bytes cross in one call (longer ones, far above the default
+/// Strings up to this many UTF-8 bytes cross in one call (longer ones, far above the default
 /// `max_token_bytes`, through wasm-bindgen's string conversion).
-const TOKEN_SCRATCH_BYTES: usize = 16 * 1024;
+const SCRATCH_BYTES: usize = 16 * 1024;
 
 thread_local! {
-    static TOKEN_SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; TOKEN_SCRATCH_BYTES]);
+    /// Where JavaScript writes the UTF-8 of incoming strings.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; SCRATCH_BYTES]);
 }
 
 /// The UTF-8 bytes of `value` when it is a string, written by one native `encodeInto` (the
 /// generated glue copies strings character by character in JavaScript).
 pub(crate) fn string_bytes(value: &JsValue) -> Option<Vec<u8>> {
-    let fast = TOKEN_SCRATCH.with(|scratch| {
+    let fast = SCRATCH.with(|scratch| {
         let mut scratch = scratch.try_borrow_mut().ok()?;
         match encode_token(value, &mut scratch) {
             -1 => Some(None),
@@ -366,6 +369,33 @@ pub(crate) fn string_bytes(value: &JsValue) -> Option<Vec<u8>> {
         Some(bytes) => bytes,
         None => value.as_string().map(String::into_bytes),
     }
+}
+
+/// A plain request-context object's fields (strings, `null` or absent, either spelling), written
+/// by JavaScript in one call; `None` for anything else, which the caller converts through JSON.
+pub(crate) fn plain_context(value: &JsValue) -> Option<RequestContext> {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        let mut lens = [-1i32; 5];
+        if encode_context(value, &mut scratch, &mut lens) < 0 {
+            return None;
+        }
+        // Fields in order, each right after the previous one.
+        let mut at = 0;
+        let mut next = |i: usize| {
+            let n = usize::try_from(lens[i]).ok()?;
+            at += n;
+            // `encodeInto` of a well-formed string writes UTF-8.
+            Some(String::from_utf8_lossy(&scratch[at - n..at]).into_owned())
+        };
+        Some(RequestContext {
+            correlation_id: next(0),
+            client_ip: next(1),
+            method: next(2),
+            path: next(3),
+            user_agent: next(4),
+        })
+    })
 }
 
 /// Length in UTF-16 code units (what JavaScript's `slice` counts).

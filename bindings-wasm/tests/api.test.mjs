@@ -226,7 +226,17 @@ describe("arguments", () => {
 
   test("wrong argument types reject with a TypeError (code ERR_JWT_AUDIT_ARGUMENT)", async () => {
     const v = new Verifier(hs.config);
-    for (const [token, ctx, need] of [[42], [{}], [hs.token, "ctx"], [hs.token, { clientIP: "x" }], [hs.token, { path: 7 }], [hs.token, null, { scope: ["a"] }]]) {
+    const wrong = [
+      [42],
+      [{}],
+      [hs.token, "ctx"],
+      [hs.token, { clientIP: "x" }],
+      [hs.token, { path: 7 }],
+      [hs.token, { path: "\uD800" }],
+      [hs.token, { correlationId: "a", correlation_id: "b" }],
+      [hs.token, null, { scope: ["a"] }],
+    ];
+    for (const [token, ctx, need] of wrong) {
       await assert.rejects(v.verify(token, ctx, need), (e) => e instanceof TypeError && e.code === "ERR_JWT_AUDIT_ARGUMENT");
       assert.throws(() => v.verifySync(token, ctx, need), (e) => e instanceof TypeError && e.code === "ERR_JWT_AUDIT_ARGUMENT");
     }
@@ -238,6 +248,17 @@ describe("arguments", () => {
     const snake = { correlation_id: "req-1", client_ip: "203.0.113.7", method: "GET", path: "/orders", user_agent: "curl/8" };
     assert.deepEqual((await v.verify(hs.token, camel)).record.request, snake);
     assert.deepEqual((await v.verify(hs.token, snake)).record.request, snake);
+    // Plain objects cross field by field, anything else through JSON: the same record.
+    class Context {
+      constructor() {
+        Object.assign(this, camel);
+      }
+    }
+    const bare = Object.assign(Object.create(null), camel);
+    const partial = { path: "/ü", method: undefined, clientIp: null };
+    for (const ctx of [new Context(), bare]) assert.deepEqual(v.verifySync(hs.token, ctx).record.request, snake);
+    const request = v.verifySync(hs.token, partial).record.request;
+    assert.deepEqual(request, { correlation_id: null, client_ip: null, method: null, path: "/ü", user_agent: null });
   });
 
   test("a requirement adds the authorization check", async () => {
