@@ -12,7 +12,7 @@
 //!   the core's HTTP glue, used by the Workers helper `withJwtAudit` (`js/workers.js`).
 //!
 //! Built without the core's `native-asymmetric` feature: the RSA/EC/Ed25519 code is not compiled
-//! into the module (see README.md, "Size").
+//! into the module (see README.md, "Size and speed").
 
 // JavaScript values are `!Send`; the sink adapter relies on the module being single-threaded.
 #[cfg(target_feature = "atomics")]
