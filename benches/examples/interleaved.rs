@@ -3,8 +3,13 @@
 //! all of them alike. Prints Markdown table rows: the median and, in brackets, the minimum (the
 //! least disturbed round) in µs per call, and the ratios of both.
 //!
+//! The last line is CPU time rather than wall time: what the non-blocking JSON Lines sink costs per
+//! record on the queueing thread and on its background thread (from `/proc/<task>/schedstat`,
+//! Linux), so other load on the machine does not enter it.
+//!
 //! `cargo run --release -p jwt-audit-benches --example interleaved [rounds]`
 
+use jwt_audit::AuditRecord;
 use jwt_audit::sink::{AuditSink, JsonLinesSink, NonBlocking, Overflow};
 use jwt_audit::{FailureKind, config::DEFAULT_MAX_TOKEN_BYTES};
 use jwt_audit_benches::{
@@ -12,6 +17,7 @@ use jwt_audit_benches::{
 };
 use std::fs::OpenOptions;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -194,5 +200,79 @@ fn main() {
         file.cell(),
         file.median - noop.median,
         file.min - noop.min
+    );
+    let template = hs.audit().record().clone();
+    sink_cpu(rounds, &sink, &template, &|| {
+        truncate.set_len(0).expect("truncate");
+    });
+}
+
+/// CPU time used so far, in µs, by the thread at `task` (a `/proc` task directory), from its
+/// `schedstat` (Linux).
+fn cpu_us(task: &Path) -> Option<f64> {
+    let stat = std::fs::read_to_string(task.join("schedstat")).ok()?;
+    Some(stat.split_whitespace().next()?.parse::<f64>().ok()? / 1e3)
+}
+
+/// The `/proc` task directory of the sink's background thread.
+fn sink_thread() -> Option<PathBuf> {
+    std::fs::read_dir("/proc/self/task").ok()?.find_map(|task| {
+        let dir = task.ok()?.path();
+        let name = std::fs::read_to_string(dir.join("comm")).ok()?;
+        (name.trim() == "jwt-audit-sink").then_some(dir)
+    })
+}
+
+/// CPU per record of `NonBlocking(JsonLinesSink(file))`, on the queueing thread and on the sink's
+/// background thread: rounds of `BATCH` fresh records (cloned from a verified one just before
+/// queueing, as `verify` builds them), each followed by a flush, alternating with the same loop
+/// without the sink. Prints the medians and the records per second one core could sustain.
+fn sink_cpu(
+    rounds: usize,
+    sink: &NonBlocking<JsonLinesSink<std::fs::File>>,
+    template: &AuditRecord,
+    between: &dyn Fn(),
+) {
+    let me = Path::new("/proc/thread-self");
+    let (Some(_), Some(worker)) = (cpu_us(me), sink_thread()) else {
+        println!("(sink CPU per record: needs /proc/<task>/schedstat)");
+        return;
+    };
+    let cpu = |task: &Path| cpu_us(task).expect("schedstat");
+    let mut own: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut background = Vec::new();
+    for _ in 0..rounds {
+        for (queue, times) in own.iter_mut().enumerate() {
+            let (start, start_bg) = (cpu(me), cpu(&worker));
+            for i in 0..u64::from(BATCH) {
+                let mut record = template.clone();
+                record.duration_us = i;
+                let record = Arc::new(record);
+                if queue == 1 {
+                    sink.record(&record).expect("queued");
+                } else {
+                    black_box(&record);
+                }
+            }
+            sink.flush().expect("flush");
+            times.push((cpu(me) - start) / f64::from(BATCH));
+            if queue == 1 {
+                background.push((cpu(&worker) - start_bg) / f64::from(BATCH));
+            }
+            between();
+        }
+    }
+    assert_eq!(sink.losses(), Default::default());
+    let median = |mut t: Vec<f64>| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    };
+    let [alone, queued] = own.map(median);
+    let (caller, background) = (queued - alone, median(background));
+    println!(
+        "NonBlocking(JsonLinesSink(file)) CPU per fresh record: queueing thread {caller:.3} µs, \
+         sink thread {background:.3} µs, total {:.3} µs = {:.2} M records/s per core",
+        caller + background,
+        1.0 / (caller + background)
     );
 }
