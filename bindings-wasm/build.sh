@@ -30,9 +30,9 @@ bindgen() {
   wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"
   if [ "$target" = nodejs ]; then
     # The package is "type": "module"; the Node build is CommonJS, and so must be its copy of the
-    # JS snippet (js/handoff.js ends with one `export { … };` line for this).
+    # JS snippet (src/handoff.js ends with one `export { … };` line for this).
     echo '{ "type": "commonjs" }' > "$dir/package.json"
-    for f in "$dir"/snippets/*/js/handoff.js; do
+    for f in "$dir"/snippets/*/src/handoff.js; do
       sed -i 's/^export { \(.*\) };$/module.exports = { \1 };/' "$f"
       grep -q '^module.exports = ' "$f"
     done

@@ -1,9 +1,9 @@
 //! Results and records handed to JavaScript. `JSON.parse` of a result's JSON text (~900 bytes)
-//! costs ~5 µs in Node, two thirds of the core's HS256 verification compiled to WebAssembly;
-//! instead the record's fields are written into one string and one array of numbers ("slots"),
-//! and `js/handoff.js` builds the objects with literals in the record's field order: the same objects, keys in the same order, as `JSON.parse` of
-//! [`AuditRecord::to_json`]. Claims cross key by key when flat; nested claims cross as JSON text,
-//! in one array parsed once.
+//! costs ~4.5 µs in Node, more than half of the core's HS256 verification compiled to
+//! WebAssembly; instead the record's fields are written into one string and one array of numbers
+//! ("slots"), and `src/handoff.js` builds the objects with literals in the record's field order:
+//! the same objects, keys in the same order, as `JSON.parse` of [`AuditRecord::to_json`]. Claims
+//! cross key by key when flat; nested claims cross as JSON text, in one array parsed once.
 //!
 //! The record's structs are destructured without `..`, so a field added to the core fails to
 //! compile here rather than go missing; the vector tests compare every record with the core's.
@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/handoff.js")]
+#[wasm_bindgen(module = "/src/handoff.js")]
 extern "C" {
     #[wasm_bindgen(js_name = buildRecord)]
     fn build_record(text: &str, slots: &[f64]) -> JsValue;
@@ -50,7 +50,7 @@ fn fits(r: &AuditRecord) -> bool {
             .all(keys_sorted)
 }
 
-/// The text and slots of one value, in the order `js/handoff.js` reads them.
+/// The text and slots of one value, in the order `src/handoff.js` reads them.
 #[derive(Default)]
 pub(crate) struct Tape {
     /// The free-form JSON array, then (once [`Tape::seal`] ran) the strings.
@@ -68,7 +68,7 @@ impl Tape {
         self.slots.push(0.0); // the JSON array's length, set by `seal`
     }
 
-    /// Joins the JSON array and the strings into the text `js/handoff.js` reads: (text, slots).
+    /// Joins the JSON array and the strings into the text `src/handoff.js` reads: (text, slots).
     fn seal(&mut self) -> (&str, &[f64]) {
         self.json.push(']');
         self.slots[0] = utf16_len(&self.json) as f64;
@@ -103,7 +103,7 @@ impl Tape {
         }
     }
 
-    /// Appends `v` to the free-form JSON array (read by `js/handoff.js` in the same order).
+    /// Appends `v` to the free-form JSON array (read by `src/handoff.js` in the same order).
     fn free<T: Serialize + ?Sized>(&mut self, v: &T) {
         if self.json.len() > 1 {
             self.json.push(',');

@@ -23,7 +23,7 @@ describe("vectors: verifySync() (HMAC-only configs)", () => {
   }
 });
 
-// Records reach JavaScript as objects built field by field (src/handoff.rs, js/handoff.js), not
+// Records reach JavaScript as objects built field by field (src/handoff.rs, src/handoff.js), not
 // through JSON.parse of the core's text: they must equal that text parsed, keys in the same
 // order. A `log` sink receives the core's text itself; a function sink the built object.
 describe("vectors: records equal the core's JSON text, key order included", () => {
