@@ -182,35 +182,34 @@ const CONTEXT_FIELDS = Object.assign(Object.create(null), {
 
 /**
  * Writes the UTF-8 of a plain request-context object's fields into `buf` (a view of module memory),
- * in `RequestContext` order, and their byte lengths into `lens` (-1: absent). Returns the bytes
- * written, or -1 for anything but the plain case — an object that is not a plain object, an
- * unknown name, a name given twice, a value that is not a string, `null` or `undefined`, a string
- * with a lone surrogate, or too long for `buf` — which then takes the general conversion (JSON,
- * with its precise errors).
+ * one after the other in `RequestContext` order, and their lengths in UTF-16 units into `lens`
+ * (-1: absent). Returns the bytes written, or -1 for anything but the plain case — an object that
+ * is not a plain object, an unknown name, a name given twice, a value that is not a string, `null`
+ * or `undefined`, a string with a lone surrogate, or too long for `buf` — which then takes the
+ * general conversion (JSON, with its precise errors).
  */
 function encodeContext(context, buf, lens) {
   const proto = Object.getPrototypeOf(context);
   if (proto !== Object.prototype && proto !== null) return -1;
-  lens.fill(-1);
-  const values = [undefined, undefined, undefined, undefined, undefined];
+  const values = [null, null, null, null, null];
+  let given = 0; // bit i: field i was named
   for (const key in context) {
     const i = CONTEXT_FIELDS[key];
+    if (i === undefined || given & (1 << i)) return -1;
     const value = context[key];
-    if (i === undefined || values[i] !== undefined) return -1;
     if (value === undefined) continue;
     if (value !== null && (typeof value !== "string" || !value.isWellFormed?.())) return -1;
+    given |= 1 << i;
     values[i] = value;
   }
-  let at = 0;
+  let text = "";
   for (let i = 0; i < 5; i++) {
     const value = values[i];
-    if (value === undefined || value === null) continue;
-    const { read, written } = encoder.encodeInto(value, buf.subarray(at));
-    if (read !== value.length) return -1;
-    lens[i] = written;
-    at += written;
+    lens[i] = value === null ? -1 : value.length;
+    if (value !== null) text += value;
   }
-  return at;
+  const { read, written } = encoder.encodeInto(text, buf);
+  return read === text.length ? written : -1;
 }
 
 export { buildRecord, buildResult, encodeContext, encodeToken };

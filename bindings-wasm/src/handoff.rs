@@ -377,16 +377,15 @@ pub(crate) fn plain_context(value: &JsValue) -> Option<RequestContext> {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.try_borrow_mut().ok()?;
         let mut lens = [-1i32; 5];
-        if encode_context(value, &mut scratch, &mut lens) < 0 {
-            return None;
-        }
-        // Fields in order, each right after the previous one.
-        let mut at = 0;
+        let written = usize::try_from(encode_context(value, &mut scratch, &mut lens)).ok()?;
+        // The fields' UTF-8, one after the other; each is well-formed, so each ends on a
+        // character boundary.
+        let mut rest = std::str::from_utf8(&scratch[..written]).ok()?;
         let mut next = |i: usize| {
-            let n = usize::try_from(lens[i]).ok()?;
-            at += n;
-            // `encodeInto` of a well-formed string writes UTF-8.
-            Some(String::from_utf8_lossy(&scratch[at - n..at]).into_owned())
+            let units = usize::try_from(lens[i]).ok()?;
+            let (field, after) = rest.split_at(utf16_prefix(rest, units));
+            rest = after;
+            Some(field.to_string())
         };
         Some(RequestContext {
             correlation_id: next(0),
@@ -396,6 +395,21 @@ pub(crate) fn plain_context(value: &JsValue) -> Option<RequestContext> {
             user_agent: next(4),
         })
     })
+}
+
+/// The bytes of `s`'s first `units` UTF-16 code units.
+fn utf16_prefix(s: &str, units: usize) -> usize {
+    if s.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
+        return units;
+    }
+    let mut counted = 0;
+    for (at, c) in s.char_indices() {
+        if counted >= units {
+            return at;
+        }
+        counted += c.len_utf16();
+    }
+    s.len()
 }
 
 /// Length in UTF-16 code units (what JavaScript's `slice` counts).
