@@ -227,7 +227,10 @@ export declare class Verification {
   /** The verified claims when accepted, else `null`. */
   readonly claims: Claims | null
   readonly record: AuditRecord
-  /** The record as the core's canonical JSON text. */
+  /**
+   * The record as the core's canonical JSON text (the bytes its sinks write), made on first
+   * access from `record`: read it before changing `record`.
+   */
   readonly recordJson: string
   toJSON(): { ok: boolean; claims: Claims | null; record: AuditRecord }
 }

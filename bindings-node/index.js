@@ -112,6 +112,7 @@ function nativeVerifier(config) {
     builtin.map((s) => jsonData(s, 'sink')),
     functions,
     fromNative,
+    INHERITED,
   )
 }
 
@@ -149,7 +150,17 @@ class Verification {
     this.ok = ok
     this.claims = claims
     this.record = record
-    this.recordJson = recordJson
+    this._recordJson = recordJson
+  }
+
+  /**
+   * Written on first access: `JSON.stringify` of the record object writes the core's exact text
+   * unless the addon said otherwise by handing that text over (see `stringify_is_canonical` in
+   * src/to_js.rs). Read it before changing `record`.
+   */
+  get recordJson() {
+    if (this._recordJson === null) this._recordJson = JSON.stringify(this.record)
+    return this._recordJson
   }
 
   toJSON() {
@@ -178,16 +189,19 @@ function recordTime(time) {
 }
 
 /**
- * A claims object from `n` key/value pairs of `kv` starting at `start`, with the own data
- * properties `JSON.parse` would create: a key that the new object inherits (`__proto__`,
- * `toString`, ...) is defined, not assigned.
+ * The property names a plain object inherits. Assigning one would call `__proto__`'s setter, or
+ * fail where Object.prototype is frozen: the addon builds claims objects with such members itself.
  */
-function claimsObject(kv, start, n) {
+const INHERITED = Object.getOwnPropertyNames(Object.prototype)
+
+/**
+ * A claims object from `n` key/value pairs of `kv` starting at `start` (no key is inherited, see
+ * INHERITED). A key may be an index in `names`.
+ */
+function claimsObject(names, kv, start, n) {
   const o = {}
   for (let i = start, end = start + 2 * n; i < end; i += 2) {
-    const k = kv[i]
-    if (k in o) Object.defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true })
-    else o[k] = kv[i + 1]
+    o[typeof kv[i] === 'number' ? names[kv[i]] : kv[i]] = kv[i + 1]
   }
   return o
 }
@@ -195,10 +209,12 @@ function claimsObject(kv, start, n) {
 /**
  * Called by the native addon (src/to_js.rs, which documents the arguments) with the values of a
  * verification: a `Verification`, or the record alone when `ok` is `null`. A claims object
- * arrives as its member count with the members in `kv`, or whole when large.
+ * arrives as its member count with the members in `kv` (or whole: when large, or with a member
+ * named as an inherited property), then come the `dropped` names. Names that recur (enum names,
+ * claim names, ...) may arrive as their index in `names`, which the addon fills.
  */
 function fromNative(
-  ok, recordJson, claims,
+  names, ok, recordJson, claims,
   schema, id, time, durationUs, event, outcome, severity,
   kind, step, detail, also,
   fingerprint, alg, kid, typ, size, trusted, jti, iss, aud, iat, nbf, exp,
@@ -207,26 +223,34 @@ function fromNative(
   authz, name, version,
   ...kv
 ) {
+  const s = (x) => (typeof x === 'number' ? names[x] : x)
   let at = 0
   if (typeof claims === 'number') {
-    at = 2 * claims
-    claims = claimsObject(kv, 0, claims)
+    const n = claims
+    claims = claimsObject(names, kv, at, n)
+    at += 2 * n
   }
-  if (typeof values === 'number') values = claimsObject(kv, at, values)
+  if (typeof values === 'number') {
+    const n = values
+    values = claimsObject(names, kv, at, n)
+    at += 2 * n
+  }
+  const droppedNames = []
+  for (let i = 0; i < dropped; i++) droppedNames.push(s(kv[at + i]))
   const record = {
-    schema,
+    schema: s(schema),
     id,
     time: recordTime(time),
     duration_us: durationUs,
-    event,
-    outcome,
-    severity,
-    failure: kind === null ? null : { kind, step, detail, also },
-    token: { fingerprint, alg, kid, typ, size, trusted, jti, iss, aud, iat, nbf, exp },
-    claims: { values, dropped },
+    event: s(event),
+    outcome: s(outcome),
+    severity: s(severity),
+    failure: kind === null ? null : { kind: s(kind), step: s(step), detail, also },
+    token: { fingerprint, alg: s(alg), kid: s(kid), typ: s(typ), size, trusted, jti, iss, aud, iat, nbf, exp },
+    claims: { values, dropped: droppedNames },
     request: { correlation_id: correlationId, client_ip: clientIp, method, path, user_agent: userAgent },
     authz,
-    verifier: { name, version },
+    verifier: { name: s(name), version: s(version) },
   }
   return ok === null ? record : new Verification(ok, claims, record, recordJson)
 }
@@ -244,6 +268,7 @@ class Verifier {
   /** Verifies `token` synchronously; never throws for a bad token (the record says why). */
   verify(token, context) {
     checkToken(token)
+    if (context === undefined) return this[NATIVE].verify(token)
     const c = contextArgs(context)
     return this[NATIVE].verify(token, c[0], c[1], c[2], c[3], c[4])
   }

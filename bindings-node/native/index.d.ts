@@ -32,9 +32,10 @@ export declare class NativeVerifier {
    * snake_case names);
    * `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
    * receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
-   * and records from the arguments described in `to_js`.
+   * and records from the arguments described in `to_js`; `inherited`: the property names a
+   * plain object inherits.
    */
-  constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any)
+  constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any, inherited: Array<string>)
   /** Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`. */
   verify(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): object
   /**

@@ -8,25 +8,19 @@
 mod config;
 mod sinks;
 mod to_js;
+mod token;
 
 use jwt_audit::http::{self, Challenge};
 use jwt_audit::sink::builtin_sink;
 use jwt_audit::{AuthzRequirement, ConfigError, RequestContext, Verification, Verifier};
-use napi::bindgen_prelude::{AsyncTask, Either, Uint8Array};
+use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Status, Task, sys};
 use napi_derive::napi;
 use serde_json::Value;
 use sinks::{JsFunctions, OnJsThread};
 use std::sync::Arc;
-use to_js::{Js, JsFunction, Raw, check};
-
-/// A token as JS passes it: a string or raw bytes.
-fn token_bytes(token: &Either<String, Uint8Array>) -> &[u8] {
-    match token {
-        Either::A(s) => s.as_bytes(),
-        Either::B(b) => b,
-    }
-}
+use to_js::{JsFunction, Raw, check};
+use token::Token;
 
 /// The request context, flattened into arguments (reading five optional strings is much cheaper
 /// than reading an object's properties through N-API).
@@ -124,15 +118,13 @@ impl NativeVerification {
     /// The record (snake_case fields, as `JSON.parse` of the core's JSON).
     #[napi(ts_return_type = "object")]
     pub fn record(&self, env: Env) -> Result<Raw> {
-        Js::new(&env)
-            .record(self.js.factory(), self.inner.record())
-            .map(Raw)
+        self.js.record(&env, self.inner.record()).map(Raw)
     }
 
     /// The verified claims (accepted tokens only, else `null`).
     #[napi(ts_return_type = "Record<string, unknown> | null")]
     pub fn claims(&self, env: Env) -> Result<Raw> {
-        Js::new(&env).claims(&self.inner).map(Raw)
+        self.js.claims(&env, &self.inner).map(Raw)
     }
 
     /// The HTTP answer for a rejection; `null` when accepted.
@@ -158,10 +150,11 @@ impl NativeVerifier {
     /// snake_case names);
     /// `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
     /// receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
-    /// and records from the arguments described in `to_js`.
+    /// and records from the arguments described in `to_js`; `inherited`: the property names a
+    /// plain object inherits.
     #[napi(
         constructor,
-        ts_args_type = "config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any"
+        ts_args_type = "config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any, inherited: Array<string>"
     )]
     pub fn new(
         env: Env,
@@ -169,8 +162,9 @@ impl NativeVerifier {
         builtin_sinks: Vec<Value>,
         functions: Vec<JsFunction>,
         factory: JsFunction,
+        inherited: Vec<String>,
     ) -> Result<Self> {
-        let functions = JsFunctions::new(functions, factory);
+        let functions = JsFunctions::new(&env, functions, factory, inherited)?;
         let build = || -> std::result::Result<Self, ConfigError> {
             let (config, spelling) = config::parse(&config)?;
             let fail_closed = config.audit_fail_closed;
@@ -200,7 +194,7 @@ impl NativeVerifier {
     pub fn verify(
         &self,
         env: Env,
-        token: Either<String, Uint8Array>,
+        #[napi(ts_arg_type = "string | Uint8Array")] token: Token,
         correlation_id: Option<String>,
         client_ip: Option<String>,
         method: Option<String>,
@@ -210,20 +204,22 @@ impl NativeVerifier {
         let ctx = context(correlation_id, client_ip, method, path, user_agent);
         let v = {
             let _js = OnJsThread::enter(&env);
-            self.inner.verify(token_bytes(&token), &ctx)
+            self.inner.verify(token.bytes(), &ctx)
         };
-        Js::new(&env)
-            .verification(self.functions.factory(), &v)
-            .map(Raw)
+        self.functions.verification(&env, &v).map(Raw)
     }
 
     /// `verify` without handing anything but the outcome to JS: the floor of `verify`'s cost
     /// (the core and the N-API call), measured by `bench/breakdown.js`.
     #[napi]
-    pub fn verify_outcome(&self, env: Env, token: Either<String, Uint8Array>) -> bool {
+    pub fn verify_outcome(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string | Uint8Array")] token: Token,
+    ) -> bool {
         let _js = OnJsThread::enter(&env);
         self.inner
-            .verify(token_bytes(&token), &RequestContext::default())
+            .verify(token.bytes(), &RequestContext::default())
             .is_accepted()
     }
 
@@ -232,7 +228,7 @@ impl NativeVerifier {
     #[napi(ts_return_type = "Promise<object>")]
     pub fn verify_async(
         &self,
-        token: Either<String, Uint8Array>,
+        #[napi(ts_arg_type = "string | Uint8Array")] token: Token,
         correlation_id: Option<String>,
         client_ip: Option<String>,
         method: Option<String>,
@@ -242,7 +238,7 @@ impl NativeVerifier {
         AsyncTask::new(VerifyTask {
             verifier: self.inner.clone(),
             functions: self.functions.clone(),
-            token: token_bytes(&token).to_vec(),
+            token: token.into_vec(),
             ctx: context(correlation_id, client_ip, method, path, user_agent),
         })
     }
@@ -344,9 +340,7 @@ impl Task for VerifyTask {
 
     fn resolve(&mut self, env: Env, (v, deferred): Self::Output) -> Result<Raw> {
         self.functions.deliver(&env, deferred);
-        Js::new(&env)
-            .verification(self.functions.factory(), &v)
-            .map(Raw)
+        self.functions.verification(&env, &v).map(Raw)
     }
 }
 

@@ -8,10 +8,10 @@
 //! the libuv pool: there the sink only queues the record ([`take_deferred`]) and the binding
 //! delivers it on the JS thread when the promise settles, counting failures itself.
 
-use crate::to_js::{Js, JsFunction};
-use jwt_audit::AuditRecord;
+use crate::to_js::{self, Js, JsFunction, Strings};
 use jwt_audit::sink::{AuditSink, SinkError};
-use napi::{Env, sys};
+use jwt_audit::{AuditRecord, Verification};
+use napi::{Env, Result, sys};
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -43,35 +43,53 @@ pub fn take_deferred() -> Vec<(usize, Arc<AuditRecord>)> {
     DEFERRED.take()
 }
 
-/// The JS functions of one verifier — its sink functions (each called with a record object) and
-/// the factory that makes JS results (`fromNative` in `index.js`, see `to_js`) — and the failures
-/// of sink deliveries made after `verify` returned.
+/// The JS side of one verifier: its sink functions (each called with a record object), the
+/// factory that makes JS results (`fromNative` in `index.js`, see `to_js`) with the strings kept
+/// for it, and the failures of sink deliveries made after `verify` returned.
 pub struct JsFunctions {
     functions: Vec<JsFunction>,
     factory: JsFunction,
+    strings: Strings,
     late_failures: AtomicU64,
 }
 
-// SAFETY: the `FunctionRef`s are only dereferenced (`borrow_back`) on the JS thread: sinks through
-// `call`, reached either under `OnJsThread` or from `deliver` in a task's `resolve`; the factory
-// by synchronous binding calls and by a task's `resolve`. They are
-// dropped with the verifier, which napi finalises on the JS thread (async tasks holding a clone
-// are dropped in their completion callback, also on the JS thread).
+// SAFETY: the JS references held here (`FunctionRef`s, `Strings`) are only used on the JS
+// thread: sinks through `call`, reached either under `OnJsThread` or from `deliver` in a task's
+// `resolve`; the factory and the strings by synchronous binding calls and by a task's `resolve`.
+// They are dropped with the verifier, which napi finalises on the JS thread (async tasks and
+// native verifications holding a clone are dropped in their completion callback or finaliser,
+// also on the JS thread).
 unsafe impl Send for JsFunctions {}
 unsafe impl Sync for JsFunctions {}
 
 impl JsFunctions {
-    pub fn new(functions: Vec<JsFunction>, factory: JsFunction) -> Arc<Self> {
-        Arc::new(Self {
+    pub fn new(
+        env: &Env,
+        functions: Vec<JsFunction>,
+        factory: JsFunction,
+        inherited: Vec<String>,
+    ) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
             functions,
             factory,
+            strings: Strings::new(env, inherited)?,
             late_failures: AtomicU64::new(0),
-        })
+        }))
     }
 
-    /// The factory of JS results (only called on the JS thread).
-    pub fn factory(&self) -> &JsFunction {
-        &self.factory
+    /// The JS `Verification` of `v` (on the JS thread).
+    pub fn verification(&self, env: &Env, v: &Verification) -> Result<sys::napi_value> {
+        to_js::verification(env, &self.strings, &self.factory, v)
+    }
+
+    /// The record object of `r` (on the JS thread).
+    pub fn record(&self, env: &Env, r: &AuditRecord) -> Result<sys::napi_value> {
+        to_js::record(env, &self.strings, &self.factory, r)
+    }
+
+    /// The claims object of an accepted `v`, else `null` (on the JS thread).
+    pub fn claims(&self, env: &Env, v: &Verification) -> Result<sys::napi_value> {
+        to_js::claims(env, &self.strings, v)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -86,9 +104,14 @@ impl JsFunctions {
         })
     }
 
-    fn call(&self, env: &Env, index: usize, record: &AuditRecord) -> Result<(), SinkError> {
+    fn call(
+        &self,
+        env: &Env,
+        index: usize,
+        record: &AuditRecord,
+    ) -> std::result::Result<(), SinkError> {
         let js = Js::new(env);
-        js.record(&self.factory, record)
+        self.record(env, record)
             .and_then(|record| js.call(&self.functions[index], &[record]))
             .map(|_| ())
             .map_err(|_| {
@@ -120,7 +143,7 @@ pub struct JsSink {
 }
 
 impl AuditSink for JsSink {
-    fn record(&self, record: &Arc<AuditRecord>) -> Result<(), SinkError> {
+    fn record(&self, record: &Arc<AuditRecord>) -> std::result::Result<(), SinkError> {
         match JS_ENV.get() {
             Some(raw) => self.functions.call(&Env::from_raw(raw), self.index, record),
             None => {

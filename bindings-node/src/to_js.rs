@@ -5,11 +5,17 @@
 //! record crosses as the arguments of one call to a JavaScript factory (`fromNative` in
 //! `index.js`), which builds it from object literals (V8 creates those from a precomputed shape).
 //! Claim objects, whose keys are only known at run time, travel as trailing key/value arguments
-//! that the factory stores into plain objects. Strings are created as Latin-1 when they are ASCII
-//! (no UTF-8 decoding).
+//! that the factory stores into plain objects. What keeps the N-API calls few and cheap:
+//! - ASCII strings (nearly all of a record) are created as Latin-1, without UTF-8 decoding;
+//! - names that recur in every record are kept in a JS array across calls and passed as their
+//!   index in it ([`Strings`]);
+//! - a primitive claim value is made once per call and shared by the claims object, the record's
+//!   claims and its token fields (JS strings and numbers are immutable; objects and arrays are
+//!   made per use, as `JSON.parse` does);
+//! - `null` is fetched once per call, small integers are made as such (no heap number).
 //!
 //! The objects hold exactly what `JSON.parse` of [`AuditRecord::to_json`] holds, in the same key
-//! order: the tests compare both on every shared vector, and [`Js::record_args`] destructures the
+//! order: the tests compare both on every shared vector, and `Builder::record` destructures the
 //! record without `..`, so a field added in core does not compile here until it is handed over.
 
 use jwt_audit::record::VerifierInfo;
@@ -17,8 +23,10 @@ use jwt_audit::record::{AuthzInfo, ClaimsInfo, FailedCheck, Failure, Grants, Tok
 use jwt_audit::{AuditRecord, RequestContext, Verification};
 use napi::bindgen_prelude::{FunctionRef, ToNapiValue, TypeName, ValueType};
 use napi::{Env, Error, JsValue, Result, Status, sys};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::ptr;
 
 /// A JavaScript function kept by the native side (called with raw N-API values).
@@ -59,12 +67,6 @@ thread_local! {
     static JSON: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The arguments of one factory call: fixed ones, then the key/value pairs of claim objects.
-struct Args {
-    fixed: Vec<sys::napi_value>,
-    trailing: Vec<sys::napi_value>,
-}
-
 /// Creates JavaScript values in the environment of the current call.
 #[derive(Clone, Copy)]
 pub struct Js(sys::napi_env);
@@ -88,13 +90,21 @@ impl Js {
         Ok(out)
     }
 
-    fn f64(self, n: f64) -> Result<sys::napi_value> {
+    /// A JS number (a small integer when it is one: no heap number).
+    fn number(self, n: f64) -> Result<sys::napi_value> {
         let mut out = ptr::null_mut();
-        check(unsafe { sys::napi_create_double(self.0, n, &mut out) })?;
+        let small = n as i32;
+        check(unsafe {
+            if f64::from(small) == n && (small != 0 || n.is_sign_positive()) {
+                sys::napi_create_int32(self.0, small, &mut out)
+            } else {
+                sys::napi_create_double(self.0, n, &mut out)
+            }
+        })?;
         Ok(out)
     }
 
-    /// A string from UTF-8 text; ASCII (nearly all of a record) is copied as Latin-1, undecoded.
+    /// A string from UTF-8 text; ASCII is copied as Latin-1, without decoding.
     fn text(self, b: &[u8]) -> Result<sys::napi_value> {
         let mut out = ptr::null_mut();
         let (p, len) = (b.as_ptr().cast(), b.len() as isize);
@@ -112,10 +122,6 @@ impl Js {
         self.text(s.as_bytes())
     }
 
-    fn opt_str(self, s: Option<&str>) -> Result<sys::napi_value> {
-        s.map_or_else(|| self.null(), |s| self.str(s))
-    }
-
     fn array(self, items: &[sys::napi_value]) -> Result<sys::napi_value> {
         let mut out = ptr::null_mut();
         check(unsafe { sys::napi_create_array_with_length(self.0, items.len(), &mut out) })?;
@@ -125,103 +131,31 @@ impl Js {
         Ok(out)
     }
 
-    fn strings(self, items: &[String]) -> Result<sys::napi_value> {
-        let items = items
-            .iter()
-            .map(|s| self.str(s))
-            .collect::<Result<Vec<_>>>()?;
-        self.array(&items)
-    }
-
     /// A plain object with these own data properties in this order, defined as `JSON.parse`
     /// does (a `__proto__` key is an ordinary property).
-    fn object<'k>(
+    fn object(
         self,
-        members: impl IntoIterator<Item = (&'k str, sys::napi_value)>,
+        members: impl IntoIterator<Item = (sys::napi_value, sys::napi_value)>,
     ) -> Result<sys::napi_value> {
         let mut obj = ptr::null_mut();
         check(unsafe { sys::napi_create_object(self.0, &mut obj) })?;
-        let props = members
+        let props: Vec<_> = members
             .into_iter()
-            .map(|(k, value)| {
-                Ok(sys::napi_property_descriptor {
-                    utf8name: ptr::null(),
-                    name: self.str(k)?,
-                    method: None,
-                    getter: None,
-                    setter: None,
-                    value,
-                    attributes: sys::PropertyAttributes::writable
-                        | sys::PropertyAttributes::enumerable
-                        | sys::PropertyAttributes::configurable,
-                    data: ptr::null_mut(),
-                })
+            .map(|(name, value)| sys::napi_property_descriptor {
+                utf8name: ptr::null(),
+                name,
+                method: None,
+                getter: None,
+                setter: None,
+                value,
+                attributes: sys::PropertyAttributes::writable
+                    | sys::PropertyAttributes::enumerable
+                    | sys::PropertyAttributes::configurable,
+                data: ptr::null_mut(),
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         check(unsafe { sys::napi_define_properties(self.0, obj, props.len(), props.as_ptr()) })?;
         Ok(obj)
-    }
-
-    /// A JSON value as `JSON.parse` returns it. `sorted`: object keys in the order of the
-    /// record's canonical JSON (claims inside a record), else in the map's order.
-    fn value(self, v: &Value, sorted: bool) -> Result<sys::napi_value> {
-        match v {
-            Value::Null => self.null(),
-            Value::Bool(b) => self.bool(*b),
-            // Every JSON number is a double in JS (JSON.parse rounds integers beyond 2^53 alike).
-            Value::Number(n) => self.f64(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => self.str(s),
-            Value::Array(items) => {
-                let items = items
-                    .iter()
-                    .map(|x| self.value(x, sorted))
-                    .collect::<Result<Vec<_>>>()?;
-                self.array(&items)
-            }
-            Value::Object(map) => self.map(map, sorted),
-        }
-    }
-
-    fn map(self, map: &Map<String, Value>, sorted: bool) -> Result<sys::napi_value> {
-        let mut entries: Vec<_> = map.iter().collect();
-        if sorted {
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        }
-        self.members_object(entries, sorted)
-    }
-
-    fn members_object<'a>(
-        self,
-        entries: impl IntoIterator<Item = (&'a String, &'a Value)>,
-        sorted: bool,
-    ) -> Result<sys::napi_value> {
-        let (keys, values): (Vec<_>, Vec<_>) = entries.into_iter().unzip();
-        let values = values
-            .into_iter()
-            .map(|v| self.value(v, sorted))
-            .collect::<Result<Vec<_>>>()?;
-        self.object(keys.into_iter().map(String::as_str).zip(values))
-    }
-
-    /// A claims object as factory arguments: its member count, the members as trailing
-    /// key/value arguments; or, when too many, the object itself.
-    fn members<'a>(
-        self,
-        args: &mut Args,
-        entries: impl ExactSizeIterator<Item = (&'a String, &'a Value)>,
-        sorted: bool,
-    ) -> Result<()> {
-        let n = entries.len();
-        if args.trailing.len() + 2 * n > MAX_TRAILING_ARGS {
-            args.fixed.push(self.members_object(entries, sorted)?);
-            return Ok(());
-        }
-        args.fixed.push(self.f64(n as f64)?);
-        for (k, v) in entries {
-            args.trailing.push(self.str(k)?);
-            args.trailing.push(self.value(v, sorted)?);
-        }
-        Ok(())
     }
 
     /// Calls `f(args...)`. A JS exception stays pending (the caller returns it or clears it).
@@ -243,56 +177,402 @@ impl Js {
         // SAFETY: as above; clearing when nothing is pending is a no-op.
         unsafe { sys::napi_get_and_clear_last_exception(self.0, &mut e) };
     }
+}
 
-    /// The JS `Verification` of `v`, made by `factory`: `ok`, the record's JSON text, the
-    /// verified claims (or `null`) and the record.
-    pub fn verification(self, factory: &JsFunction, v: &Verification) -> Result<sys::napi_value> {
-        let mut args = Args {
-            fixed: Vec::with_capacity(40),
-            trailing: Vec::with_capacity(40),
-        };
-        args.fixed.push(self.bool(v.is_accepted())?);
-        args.fixed.push(self.record_json(v.record())?);
-        match v.claims() {
-            Some(claims) => self.members(&mut args, claims.iter(), false)?,
-            None => args.fixed.push(self.null()?),
-        }
-        self.record_args(v.record(), &mut args)?;
-        args.fixed.append(&mut args.trailing);
-        self.call(factory, &args.fixed)
-    }
+/// Strings kept across the calls of one verifier in a JS array (`names` in `index.js`), and
+/// passed to the factory as their index in it: the names that recur in every record (core's enum
+/// names, the schema, the verifier's name and version) and the claim names and header values of
+/// accepted tokens (signed by a trusted key: a small, stable set). Creating a string costs an
+/// allocation, and V8 then looks a claim name up in its string table when it becomes a property
+/// key; a kept string is created once and internalised once, and an index is a small integer.
+/// Bounded: strings from tokens that were not accepted are looked up, never added.
+pub struct Strings {
+    env: sys::napi_env,
+    /// A reference to the JS array of the kept strings.
+    names: sys::napi_ref,
+    kept: RefCell<FxHashMap<Box<str>, Kept>>,
+    /// The property names a plain object inherits (`Object.prototype`'s, from `index.js`): the
+    /// factory assigns claims, so a claims object with such a member is built here instead,
+    /// with own properties as `JSON.parse` makes them (`__proto__` included).
+    inherited: FxHashSet<Box<str>>,
+}
 
-    /// The record alone (the factory called with `null` for `ok`, the JSON and the claims).
-    pub fn record(self, factory: &JsFunction, r: &AuditRecord) -> Result<sys::napi_value> {
-        let null = self.null()?;
-        let mut args = Args {
-            fixed: Vec::with_capacity(40),
-            trailing: Vec::with_capacity(20),
-        };
-        args.fixed.extend([null, null, null]);
-        self.record_args(r, &mut args)?;
-        args.fixed.append(&mut args.trailing);
-        self.call(factory, &args.fixed)
-    }
+#[derive(Clone, Copy)]
+struct Kept {
+    index: u32,
+    inherited: bool,
+}
 
-    /// The verified claims of an accepted verification, else `null`.
-    pub fn claims(self, v: &Verification) -> Result<sys::napi_value> {
-        v.claims()
-            .map_or_else(|| self.null(), |c| self.map(c, false))
-    }
+/// At most this many kept strings per verifier, of at most this many bytes.
+const MAX_KEPT: usize = 1024;
+const MAX_KEPT_LEN: usize = 64;
 
-    /// [`AuditRecord::to_json`]'s text, written into a reused buffer.
-    fn record_json(self, r: &AuditRecord) -> Result<sys::napi_value> {
-        JSON.with_borrow_mut(|buf| {
-            buf.clear();
-            r.write_json_line(buf);
-            buf.pop(); // the newline
-            self.text(buf)
+impl Strings {
+    pub fn new(env: &Env, inherited: Vec<String>) -> Result<Self> {
+        let (mut names, mut r) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: `env` is the live env of the current call; the out-pointers are valid.
+        check(unsafe { sys::napi_create_array(env.raw(), &mut names) })?;
+        check(unsafe { sys::napi_create_reference(env.raw(), names, 1, &mut r) })?;
+        Ok(Self {
+            env: env.raw(),
+            names: r,
+            kept: RefCell::default(),
+            inherited: inherited.into_iter().map(String::into_boxed_str).collect(),
         })
     }
 
-    /// The record's fields, in the order of `fromNative`'s parameters in `index.js`.
-    fn record_args(self, r: &AuditRecord, args: &mut Args) -> Result<()> {
+    /// `s` for the factory: its index among the kept strings, or the string (then kept when
+    /// `keep` and there is room).
+    fn get(&self, js: Js, s: &str, keep: bool) -> Result<sys::napi_value> {
+        self.key(js, s, keep).map(|(value, _)| value)
+    }
+
+    /// [`Self::get`], and whether a plain object inherits a property named `s`.
+    fn key(&self, js: Js, s: &str, keep: bool) -> Result<(sys::napi_value, bool)> {
+        let mut kept = self.kept.borrow_mut();
+        if let Some(k) = kept.get(s) {
+            return Ok((js.number(f64::from(k.index))?, k.inherited));
+        }
+        let value = js.str(s)?;
+        let inherited = self.inherited.contains(s);
+        if keep && s.len() <= MAX_KEPT_LEN && kept.len() < MAX_KEPT {
+            let index = kept.len() as u32;
+            // SAFETY: the array and `value` are values of this env, live during this call.
+            check(unsafe { sys::napi_set_element(js.0, self.names(js)?, index, value) })?;
+            kept.insert(s.into(), Kept { index, inherited });
+        }
+        Ok((value, inherited))
+    }
+
+    /// The array of kept strings (the factory's first argument).
+    fn names(&self, js: Js) -> Result<sys::napi_value> {
+        let mut out = ptr::null_mut();
+        // SAFETY: `self.names` is live until drop; `js` is the env it was created in.
+        check(unsafe { sys::napi_get_reference_value(js.0, self.names, &mut out) })?;
+        Ok(out)
+    }
+}
+
+impl Drop for Strings {
+    fn drop(&mut self) {
+        // SAFETY: the owner (`JsFunctions`) is dropped on the JS thread of `env`.
+        unsafe { sys::napi_delete_reference(self.env, self.names) };
+    }
+}
+
+/// The factory's leading arguments (`names, ok, recordJson, claims`) and the record's fields that
+/// follow them (see `fromNative`); the key/value pairs of claim objects come after those.
+const HEAD: usize = 4;
+const RECORD_FIELDS: usize = 33;
+
+/// The JS `Verification` of `v`, made by `factory`: `ok`, the record's JSON text, the verified
+/// claims (or `null`) and the record.
+pub fn verification(
+    env: &Env,
+    strings: &Strings,
+    factory: &JsFunction,
+    v: &Verification,
+) -> Result<sys::napi_value> {
+    let b = Builder::new(Js::new(env), strings, v.is_accepted())?;
+    let claims = v.claims();
+    let mut args = b.args(v.record(), claims.map_or(0, Map::len));
+    let record_json = if stringify_is_canonical(v.record()) {
+        b.null
+    } else {
+        JSON.with_borrow_mut(|buf| {
+            buf.clear();
+            v.record().write_json_line(buf);
+            buf.pop(); // the newline
+            b.js.text(buf)
+        })?
+    };
+    let (claims, made) = match claims {
+        Some(claims) => b.members(&mut args, claims.iter(), false, true, &[])?,
+        None => (b.null, Vec::new()),
+    };
+    let head = [
+        strings.names(b.js)?,
+        b.js.bool(v.is_accepted())?,
+        record_json,
+        claims,
+    ];
+    args[..HEAD].copy_from_slice(&head);
+    b.record(&mut args, v.record(), &made)?;
+    b.js.call(factory, &args)
+}
+
+/// Whether `JSON.stringify` of the record object writes exactly [`AuditRecord::to_json`]'s text,
+/// so that `recordJson` can be made from the object when asked for (writing the JSON costs more
+/// than the rest of the handoff). It does unless a claim in the record holds a number that JSON
+/// text keeps and a JS number cannot (a float: `2.0`, `1e21`; an integer beyond 2^53), or an
+/// object has an array-index key (JS puts those first; core sorts all keys as text). Strings
+/// are escaped alike by both (`"`, `\`, controls as `\b` `\t` `\n` `\f` `\r` or lowercase
+/// `\u00xx`; nothing else).
+fn stringify_is_canonical(r: &AuditRecord) -> bool {
+    fn plain(v: &Value) -> bool {
+        const MAX_SAFE: u64 = (1 << 53) - 1;
+        match v {
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => u <= MAX_SAFE,
+                (_, Some(i)) => i.unsigned_abs() <= MAX_SAFE,
+                _ => false,
+            },
+            Value::Array(items) => items.iter().all(plain),
+            Value::Object(map) => map.iter().all(|(k, v)| !is_array_index(k) && plain(v)),
+            Value::Null | Value::Bool(_) | Value::String(_) => true,
+        }
+    }
+    let t = &r.token;
+    [&t.jti, &t.iss, &t.aud, &t.iat, &t.nbf, &t.exp]
+        .into_iter()
+        .flatten()
+        .all(plain)
+        && r.claims
+            .values
+            .iter()
+            .all(|(k, v)| !is_array_index(k) && plain(v))
+}
+
+/// A canonical array index (`0` to `4294967294`, no leading zero): JS orders such keys first.
+fn is_array_index(k: &str) -> bool {
+    k.len() <= 10
+        && k.bytes().all(|b| b.is_ascii_digit())
+        && (k == "0" || !k.starts_with('0'))
+        && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
+}
+
+/// The record alone (the factory called with `null` for `ok`, the JSON and the claims).
+pub fn record(
+    env: &Env,
+    strings: &Strings,
+    factory: &JsFunction,
+    r: &AuditRecord,
+) -> Result<sys::napi_value> {
+    let b = Builder::new(Js::new(env), strings, r.is_accepted())?;
+    let mut args = b.args(r, 0);
+    args[0] = strings.names(b.js)?;
+    b.record(&mut args, r, &[])?;
+    b.js.call(factory, &args)
+}
+
+/// The verified claims of an accepted verification, else `null`.
+pub fn claims(env: &Env, strings: &Strings, v: &Verification) -> Result<sys::napi_value> {
+    let b = Builder::new(Js::new(env), strings, v.is_accepted())?;
+    match v.claims() {
+        Some(c) => b.map(c, false),
+        None => Ok(b.null),
+    }
+}
+
+/// A primitive claim value made in this call, shared with equal values of the same claim made
+/// later in the call (JS strings and numbers are immutable; objects and arrays are made per use,
+/// as `JSON.parse` does).
+struct Made<'a> {
+    name: &'a str,
+    value: &'a Value,
+    made: sys::napi_value,
+}
+
+/// Walks values made earlier (sorted by name) along with claims asked for in name order.
+struct Cursor<'m, 'a> {
+    made: &'m [Made<'a>],
+    at: usize,
+}
+
+impl<'m, 'a> Cursor<'m, 'a> {
+    fn new(made: &'m [Made<'a>]) -> Self {
+        Self { made, at: 0 }
+    }
+
+    /// The value made for claim `name` if it equals `v` (`name` not before the previous one).
+    fn shared(&mut self, name: &str, v: &Value) -> Option<sys::napi_value> {
+        while let Some(m) = self.made.get(self.at) {
+            match m.name.cmp(name) {
+                Ordering::Less => self.at += 1,
+                Ordering::Equal => return (m.value == v).then_some(m.made),
+                Ordering::Greater => return None,
+            }
+        }
+        None
+    }
+}
+
+/// Makes the JS values of one verification.
+#[derive(Clone, Copy)]
+struct Builder<'s> {
+    js: Js,
+    strings: &'s Strings,
+    /// Whether the token was accepted: its claim names and header values may be kept.
+    trusted: bool,
+    null: sys::napi_value,
+}
+
+impl<'s> Builder<'s> {
+    fn new(js: Js, strings: &'s Strings, trusted: bool) -> Result<Self> {
+        Ok(Self {
+            js,
+            strings,
+            trusted,
+            null: js.null()?,
+        })
+    }
+
+    /// The factory's arguments for `r` (and `claims` members), all `null` until filled.
+    fn args(self, r: &AuditRecord, claims: usize) -> Vec<sys::napi_value> {
+        let trailing = 2 * (claims + r.claims.values.len()) + r.claims.dropped.len();
+        let mut args = Vec::with_capacity(HEAD + RECORD_FIELDS + trailing);
+        args.resize(HEAD + RECORD_FIELDS, self.null);
+        args
+    }
+
+    /// A kept string (enum names, the verifier's name...) or its index, for the factory.
+    fn name(self, s: &str) -> Result<sys::napi_value> {
+        self.strings.get(self.js, s, true)
+    }
+
+    /// A header value for the factory, kept only when the token was accepted.
+    fn header(self, s: Option<&str>) -> Result<sys::napi_value> {
+        s.map_or(Ok(self.null), |s| {
+            self.strings.get(self.js, s, self.trusted)
+        })
+    }
+
+    fn opt_str(self, s: Option<&str>) -> Result<sys::napi_value> {
+        s.map_or(Ok(self.null), |s| self.js.str(s))
+    }
+
+    fn strings(self, items: &[String]) -> Result<sys::napi_value> {
+        let items = items
+            .iter()
+            .map(|s| self.js.str(s))
+            .collect::<Result<Vec<_>>>()?;
+        self.js.array(&items)
+    }
+
+    /// A JSON value as `JSON.parse` returns it. `canonical`: object keys in the order of the
+    /// record's canonical JSON (claims inside a record), else in the map's order.
+    fn value(self, v: &Value, canonical: bool) -> Result<sys::napi_value> {
+        match v {
+            Value::Null => Ok(self.null),
+            Value::Bool(b) => self.js.bool(*b),
+            // Every JSON number is a double in JS (JSON.parse rounds integers beyond 2^53 alike).
+            Value::Number(n) => self.js.number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => self.js.str(s),
+            Value::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|x| self.value(x, canonical))
+                    .collect::<Result<Vec<_>>>()?;
+                self.js.array(&items)
+            }
+            Value::Object(map) => self.map(map, canonical),
+        }
+    }
+
+    fn map(self, map: &Map<String, Value>, canonical: bool) -> Result<sys::napi_value> {
+        let mut entries: Vec<_> = map.iter().collect();
+        if canonical {
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        }
+        let members = entries
+            .into_iter()
+            .map(|(k, v)| Ok((self.js.str(k)?, self.value(v, canonical)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.js.object(members)
+    }
+
+    /// A claims object as a factory argument (returned): its member count, with the members
+    /// appended to `args` as key/value pairs; or the object itself, when it has too many members
+    /// or one named as an inherited property. `keep`: the claim names may be kept. Values equal
+    /// to one in `earlier` (sorted by name) are shared. Also returns the primitive values made,
+    /// sorted by name (none when the entries do not come sorted).
+    fn members<'a>(
+        self,
+        args: &mut Vec<sys::napi_value>,
+        entries: impl ExactSizeIterator<Item = (&'a String, &'a Value)> + Clone,
+        canonical: bool,
+        keep: bool,
+        earlier: &[Made<'a>],
+    ) -> Result<(sys::napi_value, Vec<Made<'a>>)> {
+        let (start, n) = (args.len(), entries.len());
+        if start - HEAD - RECORD_FIELDS + 2 * n > MAX_TRAILING_ARGS {
+            return Ok((self.object_of(entries, canonical)?, Vec::new()));
+        }
+        let mut earlier = Cursor::new(earlier);
+        let mut made: Vec<Made<'a>> = Vec::with_capacity(n);
+        let mut sorted = true;
+        for (k, v) in entries.clone() {
+            let (key, inherited) = self.strings.key(self.js, k, keep)?;
+            if inherited {
+                args.truncate(start);
+                return Ok((self.object_of(entries, canonical)?, Vec::new()));
+            }
+            let value = match earlier.shared(k, v) {
+                Some(value) => value,
+                None => self.value(v, canonical)?,
+            };
+            args.extend([key, value]);
+            if !matches!(v, Value::Array(_) | Value::Object(_)) {
+                sorted &= made.last().is_none_or(|m| m.name < k.as_str());
+                made.push(Made {
+                    name: k,
+                    value: v,
+                    made: value,
+                });
+            }
+        }
+        if !sorted {
+            made.clear();
+        }
+        Ok((self.js.number(n as f64)?, made))
+    }
+
+    /// A claims object built here (own data properties, as `JSON.parse` defines them).
+    fn object_of<'a>(
+        self,
+        entries: impl Iterator<Item = (&'a String, &'a Value)>,
+        canonical: bool,
+    ) -> Result<sys::napi_value> {
+        let members = entries
+            .map(|(k, v)| Ok((self.js.str(k)?, self.value(v, canonical)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.js.object(members)
+    }
+
+    /// A token field (`iss`, ...), shared with the equal claim value made for the record.
+    fn token_claim(
+        self,
+        made: &mut Cursor<'_, '_>,
+        name: &str,
+        v: &Option<Value>,
+    ) -> Result<sys::napi_value> {
+        match v {
+            None => Ok(self.null),
+            Some(v) => match made.shared(name, v) {
+                Some(value) => Ok(value),
+                None => self.value(v, true),
+            },
+        }
+    }
+
+    /// The names of the dropped claims as a factory argument (returned): their count, with the
+    /// names appended to `args`.
+    fn dropped(self, args: &mut Vec<sys::napi_value>, names: &[String]) -> Result<sys::napi_value> {
+        for name in names {
+            args.push(self.strings.get(self.js, name, false)?);
+        }
+        self.js.number(names.len() as f64)
+    }
+
+    /// Fills the record's fields into `args` (in the order of `fromNative`'s parameters in
+    /// `index.js`) and appends its claims' members. `claims`: the values made for the claims
+    /// object, shared where equal.
+    fn record<'a>(
+        self,
+        args: &mut Vec<sys::napi_value>,
+        r: &'a AuditRecord,
+        claims: &[Made<'a>],
+    ) -> Result<()> {
         let AuditRecord {
             schema,
             id,
@@ -303,7 +583,7 @@ impl Js {
             severity,
             failure,
             token,
-            claims,
+            claims: ClaimsInfo { values, dropped },
             request,
             authz,
             verifier,
@@ -322,7 +602,6 @@ impl Js {
             nbf,
             exp,
         } = token;
-        let ClaimsInfo { values, dropped } = claims;
         let RequestContext {
             correlation_id,
             client_ip,
@@ -331,53 +610,61 @@ impl Js {
             user_agent,
         } = request;
         let VerifierInfo { name, version } = verifier;
-        let claim = |v: &Option<Value>| {
-            v.as_ref()
-                .map_or_else(|| self.null(), |v| self.value(v, true))
-        };
-        args.fixed.extend([
-            self.str(schema)?,
-            self.str(id)?,
+        // The record's claim names come from the redaction policy (a bounded set): kept.
+        let (values, made) = self.members(args, values.iter(), true, true, claims)?;
+        let dropped = self.dropped(args, dropped)?;
+        // In name order, along the record's claims.
+        let mut made = Cursor::new(&made);
+        let aud = self.token_claim(&mut made, "aud", aud)?;
+        let exp = self.token_claim(&mut made, "exp", exp)?;
+        let iat = self.token_claim(&mut made, "iat", iat)?;
+        let iss = self.token_claim(&mut made, "iss", iss)?;
+        let jti = self.token_claim(&mut made, "jti", jti)?;
+        let nbf = self.token_claim(&mut made, "nbf", nbf)?;
+        let [kind, step, detail, also] = self.failure(failure.as_ref())?;
+        let fields: [sys::napi_value; RECORD_FIELDS] = [
+            self.name(schema)?,
+            self.js.str(id)?,
             // `fromNative` formats it: core's clock (system or `now`) stays in years 1970-9999,
             // where `Date#toISOString` writes core's RFC 3339 text.
-            self.f64(*time_ms as f64)?,
-            self.f64(*duration_us as f64)?,
-            self.str(event.as_str())?,
-            self.str(outcome.as_str())?,
-            self.str(severity.as_str())?,
-        ]);
-        self.failure(failure.as_ref(), args)?;
-        args.fixed.extend([
+            self.js.number(*time_ms as f64)?,
+            self.js.number(*duration_us as f64)?,
+            self.name(event.as_str())?,
+            self.name(outcome.as_str())?,
+            self.name(severity.as_str())?,
+            kind,
+            step,
+            detail,
+            also,
             self.opt_str(fingerprint.as_deref())?,
-            self.opt_str(alg.as_deref())?,
-            self.opt_str(kid.as_deref())?,
-            self.opt_str(typ.as_deref())?,
-            self.f64(*size as f64)?,
-            self.bool(*trusted)?,
-            claim(jti)?,
-            claim(iss)?,
-            claim(aud)?,
-            claim(iat)?,
-            claim(nbf)?,
-            claim(exp)?,
-        ]);
-        self.members(args, values.iter(), true)?;
-        args.fixed.extend([
-            self.strings(dropped)?,
+            self.header(alg.as_deref())?,
+            self.header(kid.as_deref())?,
+            self.header(typ.as_deref())?,
+            self.js.number(*size as f64)?,
+            self.js.bool(*trusted)?,
+            jti,
+            iss,
+            aud,
+            iat,
+            nbf,
+            exp,
+            values,
+            dropped,
             self.opt_str(correlation_id.as_deref())?,
             self.opt_str(client_ip.as_deref())?,
             self.opt_str(method.as_deref())?,
             self.opt_str(path.as_deref())?,
             self.opt_str(user_agent.as_deref())?,
             self.authz(authz.as_ref())?,
-            self.str(name)?,
-            self.str(version)?,
-        ]);
+            self.name(name)?,
+            self.name(version)?,
+        ];
+        args[HEAD..HEAD + RECORD_FIELDS].copy_from_slice(&fields);
         Ok(())
     }
 
     /// `kind, step, detail, also`: all `null` when accepted.
-    fn failure(self, f: Option<&Failure>, args: &mut Args) -> Result<()> {
+    fn failure(self, f: Option<&Failure>) -> Result<[sys::napi_value; 4]> {
         let Some(Failure {
             kind,
             step,
@@ -385,27 +672,24 @@ impl Js {
             also,
         }) = f
         else {
-            let null = self.null()?;
-            args.fixed.extend([null; 4]);
-            return Ok(());
+            return Ok([self.null; 4]);
         };
         let also = also
             .iter()
             .map(|FailedCheck { kind, step, detail }| {
-                self.object([
-                    ("kind", self.str(kind.as_str())?),
-                    ("step", self.str(step.as_str())?),
-                    ("detail", self.str(detail)?),
+                self.js.object([
+                    (self.js.str("kind")?, self.js.str(kind.as_str())?),
+                    (self.js.str("step")?, self.js.str(step.as_str())?),
+                    (self.js.str("detail")?, self.js.str(detail)?),
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
-        args.fixed.extend([
-            self.str(kind.as_str())?,
-            self.str(step.as_str())?,
-            self.str(detail)?,
-            self.array(&also)?,
-        ]);
-        Ok(())
+        Ok([
+            self.name(kind.as_str())?,
+            self.name(step.as_str())?,
+            self.js.str(detail)?,
+            self.js.array(&also)?,
+        ])
     }
 
     fn authz(self, a: Option<&AuthzInfo>) -> Result<sys::napi_value> {
@@ -415,18 +699,18 @@ impl Js {
             decision,
         }) = a
         else {
-            return self.null();
+            return Ok(self.null);
         };
         let grants = |Grants { scopes, roles }: &Grants| {
-            self.object([
-                ("scopes", self.strings(scopes)?),
-                ("roles", self.strings(roles)?),
+            self.js.object([
+                (self.js.str("scopes")?, self.strings(scopes)?),
+                (self.js.str("roles")?, self.strings(roles)?),
             ])
         };
-        self.object([
-            ("required", grants(required)?),
-            ("granted", grants(granted)?),
-            ("decision", self.str(decision.as_str())?),
+        self.js.object([
+            (self.js.str("required")?, grants(required)?),
+            (self.js.str("granted")?, grants(granted)?),
+            (self.js.str("decision")?, self.js.str(decision.as_str())?),
         ])
     }
 }

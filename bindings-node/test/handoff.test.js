@@ -1,12 +1,28 @@
 'use strict'
 // The objects the addon hands to JS (built by `fromNative` from N-API values, not parsed from
-// JSON) hold exactly what JSON.parse of the core's JSON holds, in the same key order: awkward
-// claim names and values, large claim sets, clocks at the edges of the record's time format.
-const { test } = require('node:test')
+// JSON) hold exactly what JSON.parse of the core's JSON holds, in the same key order, and
+// `recordJson` is byte for byte the line core's file sink writes — whether the addon handed that
+// text over or it is made from the record object: awkward claim names and values, large claim
+// sets, clocks at the edges of the record's time format.
+const { test, after } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { Verifier } = require('..')
 const { sign, claims, config, NOW, SECRET } = require('./helpers')
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-audit-handoff-'))
+after(() => fs.rmSync(dir, { recursive: true, force: true }))
+let logs = 0
+
+/** `verify(token)` with a verifier of `cfg` that also logs to a file: `[result, line]`. */
+function verifyLogged(cfg, token) {
+  const file = path.join(dir, `${logs++}.jsonl`)
+  const r = new Verifier({ ...cfg, sink: { file } }).verify(token)
+  return [r, fs.readFileSync(file, 'utf8').trimEnd()]
+}
 
 /** An HS256 token whose payload is exactly `json` (numbers as written, e.g. `2.0`). */
 function signText(json) {
@@ -14,8 +30,12 @@ function signText(json) {
   return `${input}.${crypto.createHmac('sha256', SECRET).update(input).digest('base64url')}`
 }
 
-/** `r.record` is `JSON.parse(r.recordJson)`, key order included; `r.claims` is the payload. */
-function assertSameAsJson(r, payload) {
+/**
+ * `r.record` is `JSON.parse(r.recordJson)`, key order included; `r.recordJson` is `line` (what
+ * core wrote) when given; `r.claims` is the payload.
+ */
+function assertSameAsJson(r, payload, line) {
+  if (line !== undefined) assert.equal(r.recordJson, line, 'the bytes core writes')
   assert.deepEqual(r.record, JSON.parse(r.recordJson))
   assert.equal(JSON.stringify(r.record), JSON.stringify(JSON.parse(r.recordJson)), 'same key order')
   if (r.ok) assert.deepEqual(r.claims, payload)
@@ -45,14 +65,15 @@ const AWKWARD = {
 
 test('awkward claim names and values cross as JSON.parse would build them', () => {
   const keep = Object.keys(AWKWARD).filter((k) => k !== '')
-  const v = new Verifier(config({ redaction: { keep } }))
+  const cfg = config({ redaction: { keep } })
+  const v = new Verifier(cfg)
   // '@…' values are written into the payload as bare JSON numbers.
   const text = JSON.stringify(claims(AWKWARD)).replace(/"@((?:[^"\\]|\\.)+)"/g, (_, json) => JSON.parse(`"${json}"`))
   const payload = JSON.parse(text)
   const valid = signText(text)
   for (const token of [valid, valid.slice(0, -4) + 'AAAA']) {
-    const r = v.verify(token)
-    assertSameAsJson(r, payload)
+    const [r, line] = verifyLogged(cfg, token)
+    assertSameAsJson(r, payload, line)
     const values = r.record.claims.values
     assert.equal(Object.getPrototypeOf(values), Object.prototype, 'a `__proto__` claim is an own property')
     assert.deepEqual(Object.getOwnPropertyDescriptor(values, '__proto__').value, { polluted: true })
@@ -62,6 +83,37 @@ test('awkward claim names and values cross as JSON.parse would build them', () =
   }
   assert.equal(v.verify(valid).claims.toString, 'not a function')
   assert.match(v.verify(valid).recordJson, /"whole_float":2\.0,/)
+})
+
+test('recordJson is made from the record object exactly when that gives the core text', () => {
+  // Plain claims: strings with escapes and non-ASCII, safe integers, nested objects with keys
+  // out of order, a numeric name that is no array index. `_recordJson` still null: not handed.
+  const plain = {
+    text: 'say "hi"\\ \n\t\u0001\u001f\u007f \u2028 é ☕ 𝄞',
+    '4294967295': 'named, not indexed',
+    safe: [2 ** 53 - 1, -(2 ** 53 - 1), 0, -1],
+    nested: { z: true, a: null, m: { y: 'é', b: [] } },
+  }
+  const keep = Object.keys(plain)
+  const cfg = config({ redaction: { keep } })
+  const payload = claims(plain)
+  for (const token of [sign(payload), sign(payload).slice(0, -4) + 'AAAA']) {
+    const [r, line] = verifyLogged(cfg, token)
+    assert.equal(r._recordJson, null, 'made on demand')
+    assertSameAsJson(r, payload, line)
+  }
+  // Each of these makes JSON.stringify differ from the core's text: the addon hands it over.
+  for (const extra of ['1.5', '2.0', '9007199254740992', '-9007199254740992', '1e300']) {
+    const [r, line] = verifyLogged(config({ redaction: { keep: ['n'] } }), signText(JSON.stringify(claims()).replace(/}$/, `,"n":${extra}}`)))
+    assert.equal(typeof r._recordJson, 'string', extra)
+    assertSameAsJson(r, JSON.parse(JSON.stringify(claims()).replace(/}$/, `,"n":${extra}}`)), line)
+  }
+  for (const extra of [{ 0: 'index' }, { n: { 7: 'nested index' } }]) {
+    const payload = claims(extra)
+    const [r, line] = verifyLogged(config({ redaction: { keep: Object.keys(extra) } }), sign(payload))
+    assert.equal(typeof r._recordJson, 'string', JSON.stringify(extra))
+    assertSameAsJson(r, payload, line)
+  }
 })
 
 test('claims objects too large for call arguments are built natively, the same way', () => {

@@ -3,10 +3,12 @@
 // blessed record when present, and the record equal to the Rust core's own output for the case
 // (produced by the shared `tests/vector-oracle` program; `id`, `time`, `duration_us` excepted).
 // The record object (built from N-API values) is also exactly JSON.parse of the record's JSON
-// text, key order included, and the claims of an accepted token are its payload.
-const { describe, test, before } = require('node:test')
+// text, key order included; that text (`recordJson`) is byte for byte what core's file sink
+// writes; the claims of an accepted token are its payload.
+const { describe, test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
 const { Verifier } = require('..')
@@ -21,7 +23,9 @@ function tokenOf(c) {
 }
 
 let rust
+let dir
 before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-audit-vectors-'))
   const out = execFileSync(
     'cargo',
     ['run', '--quiet', '--release', '-p', 'jwt-audit-vector-oracle', '--', VECTORS],
@@ -35,11 +39,13 @@ for (const file of files) {
   const { cases } = JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8'))
   describe(file, () => {
     for (const c of cases) {
-      total++
+      const n = total++
       test(c.name, () => {
         const token = tokenOf(c)
-        const r = new Verifier(c.config).verify(token, c.context)
+        const file = path.join(dir, `${n}.jsonl`)
+        const r = new Verifier({ ...c.config, sink: { file } }).verify(token, c.context)
         const rec = r.record
+        assert.equal(r.recordJson, fs.readFileSync(file, 'utf8').trimEnd(), 'the bytes core writes')
         assert.deepEqual(rec, JSON.parse(r.recordJson))
         assert.equal(JSON.stringify(rec), JSON.stringify(JSON.parse(r.recordJson)))
         if (r.ok) assert.deepEqual(r.claims, JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url')))
@@ -55,6 +61,8 @@ for (const file of files) {
     }
   })
 }
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 test('every vector file was loaded', () => {
   assert.ok(files.length >= 9, `${files.length} files`)
