@@ -60,7 +60,8 @@ thread_local! {
 /// * **Bounded queue** of `capacity` records with an explicit [`Overflow`] policy. With
 ///   [`Overflow::DropNewest`] a record that finds the queue full is dropped, counted exactly, and
 ///   [`record`](AuditSink::record) still returns `Ok` (the loss shows in
-///   [`losses`](AuditSink::losses), not as an error, so it is not counted twice).
+///   [`losses`](AuditSink::losses), not as an error, so it is not counted twice). An encoding
+///   caller has encoded the record before it finds the queue full.
 /// * **Few wake-ups:** the caller wakes the thread only when it was idle (it lingers for more
 ///   records before going idle: 1 ms for encoded records, 200 µs for records, which stay alive
 ///   while queued), not once per record.
