@@ -1,4 +1,5 @@
-//! JavaScript values in (config, token, context, requirement) and out (results, stats).
+//! JavaScript values in (config, token, context, requirement) and out (stats, and the JSON path
+//! for results that [`crate::handoff`] does not build).
 
 use crate::errors;
 use js_sys::{JSON, Object, Reflect, Uint8Array};
