@@ -6,8 +6,8 @@
 // order, as `JSON.parse` of the core's JSON at a fraction of its cost. Flat claims cross key by
 // key; nested claim values go through one `JSON.parse`.
 //
-// In: the token's and the request context's UTF-8 bytes, written straight into module memory
-// (`encodeToken`, `encodeContext`).
+// In: the UTF-8 bytes of the token, the Authorization header and the request context, written
+// straight into module memory (`encodeString`, `encodeContext`).
 //
 // build.sh turns the last line into `module.exports = …` for the CommonJS Node build.
 
@@ -158,14 +158,14 @@ function buildResult(t, s) {
 const encoder = new TextEncoder();
 
 /**
- * Writes the UTF-8 of `token` into `buf` (a view of module memory) and returns the bytes written:
- * -1 when `token` is not a string, -2 when it does not fit. One native `encodeInto` instead of the
- * generated glue's character loop.
+ * Writes the UTF-8 of `value` (a token or a header) into `buf` (a view of module memory) and
+ * returns the bytes written: -1 when `value` is not a string, -2 when it does not fit. One native
+ * `encodeInto` instead of the generated glue's character loop.
  */
-function encodeToken(token, buf) {
-  if (typeof token !== "string") return -1;
-  const { read, written } = encoder.encodeInto(token, buf);
-  return read === token.length ? written : -2;
+function encodeString(value, buf) {
+  if (typeof value !== "string") return -1;
+  const { read, written } = encoder.encodeInto(value, buf);
+  return read === value.length ? written : -2;
 }
 
 // The request context's fields, in `RequestContext` order, by both spellings.
@@ -212,4 +212,4 @@ function encodeContext(context, buf, lens) {
   return read === text.length ? written : -1;
 }
 
-export { buildRecord, buildResult, encodeContext, encodeToken };
+export { buildRecord, buildResult, encodeContext, encodeString };

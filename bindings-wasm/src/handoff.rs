@@ -27,8 +27,8 @@ extern "C" {
     fn build_record(text: &str, slots: &[f64]) -> JsValue;
     #[wasm_bindgen(js_name = buildResult)]
     fn build_result(text: &str, slots: &[f64]) -> JsValue;
-    #[wasm_bindgen(js_name = encodeToken)]
-    fn encode_token(token: &JsValue, buf: &mut [u8]) -> i32;
+    #[wasm_bindgen(js_name = encodeString)]
+    fn encode_string(value: &JsValue, buf: &mut [u8]) -> i32;
     #[wasm_bindgen(js_name = encodeContext)]
     fn encode_context(context: &JsValue, buf: &mut [u8], lens: &mut [i32]) -> i32;
 }
@@ -103,15 +103,15 @@ impl Tape {
         }
     }
 
-    /// Appends `v` to the free-form JSON array (read by `src/handoff.js` in the same order).
+    /// Appends `v` to the free-form JSON array (read by `src/handoff.js` in the same order). Only
+    /// nested claims get here.
     fn free<T: Serialize + ?Sized>(&mut self, v: &T) {
         if self.json.len() > 1 {
             self.json.push(',');
         }
-        // SAFETY: serde_json writes UTF-8 only.
-        let out = unsafe { self.json.as_mut_vec() };
-        // Serialising a `Value` or a map of `Value`s into memory cannot fail.
-        let _ = serde_json::to_writer(out, v);
+        // Serialising a `Value` or a map of `Value`s cannot fail.
+        let text = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+        self.json.push_str(&text);
     }
 
     /// A JSON object (claims): a flat one — no array or object values, and no `__proto__` key,
@@ -359,7 +359,7 @@ thread_local! {
 pub(crate) fn string_bytes(value: &JsValue) -> Option<Vec<u8>> {
     let fast = SCRATCH.with(|scratch| {
         let mut scratch = scratch.try_borrow_mut().ok()?;
-        match encode_token(value, &mut scratch) {
+        match encode_string(value, &mut scratch) {
             -1 => Some(None),
             n if n >= 0 => Some(Some(scratch[..n as usize].to_vec())),
             _ => None,
