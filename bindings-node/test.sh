@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Node binding and runs all its tests: node --test (Verifier API, Express 4/5 over
 # HTTP from CJS and ESM, every shared vector vs the Rust core, the README example, install from
-# the source directory and from the packed tarball) and tsc --noEmit over the type tests.
+# the source directory and from the packed tarball), tsc --noEmit over the type tests, and one
+# short round of each benchmark.
 # Needs Rust (cargo) and Node >= 20 with npm; installs everything else from package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,4 +30,8 @@ node --test test/*.test.js test/*.test.mjs
 
 echo "== tsc --noEmit"
 npx tsc --noEmit -p test/types
+
+echo "== benchmarks, one short round each (they run; timings here mean nothing)"
+node bench/bench.js --rounds 1 --ms 5 >/dev/null
+node bench/breakdown.js --rounds 1 --ms 5 >/dev/null
 echo "bindings-node: all tests passed"
