@@ -292,13 +292,16 @@ describe("records", () => {
 
   // Records and claims cross as objects built field by field (src/handoff.rs): strings by
   // UTF-16 length, flat claim values as a copy of the claims, nested ones as JSON.
+  /** An HS256 token over `payloadJson` with the vectors' secret. */
+  const sign = (payloadJson) => {
+    const b64 = (s) => Buffer.from(s).toString("base64url");
+    const input = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(payloadJson)}`;
+    return `${input}.${createHmac("sha256", hs.config.keys[0].secret).update(input).digest("base64url")}`;
+  };
+  /** The record as the core wrote it: the line a `log` sink received, as JavaScript reads it. */
+  const sameAsCore = (record, line) => assert.equal(JSON.stringify(record), JSON.stringify(JSON.parse(line)));
+
   test("carry non-ASCII text, nested and `__proto__` claims exactly as the core wrote them", async () => {
-    const key = hs.config.keys[0].secret;
-    const sign = (payloadJson) => {
-      const b64 = (s) => Buffer.from(s).toString("base64url");
-      const input = `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(payloadJson)}`;
-      return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
-    };
     const exp = hs.config.now + 600;
     const payloads = [
       `{"sub":"José 😀 中文","exp":${exp},"aud":["a","ü"],"n":{"z":[1,{"y":null}],"a":1.5e300},"__proto__":{"admin":true}}`,
@@ -313,7 +316,7 @@ describe("records", () => {
       for (const verifier of [v, plain]) {
         const r = verifier.verifySync(sign(payload), context);
         assert.equal(r.ok, true, lines.at(-1));
-        assert.equal(JSON.stringify(r.record), JSON.stringify(JSON.parse(lines.at(-1))));
+        sameAsCore(r.record, lines.at(-1));
         assert.deepEqual(r.claims, JSON.parse(payload));
         assert.equal(Object.getPrototypeOf(r.claims), Object.prototype);
         assert.equal(Object.getPrototypeOf(r.record.claims.values), Object.prototype);
@@ -321,6 +324,42 @@ describe("records", () => {
         assert.notEqual(r.record.claims.values, r.claims);
         assert.equal(r.record.request.path, "/ü/😀");
       }
+    }
+  });
+
+  test("random claims, redaction and contexts (seeded) cross exactly as the core wrote them", () => {
+    let seed = 0x5eed;
+    const rand = () => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const chars = ["a", "Z", "0", "_", "-", " ", '"', "\\", "/", "\n", "\u0000", "é", "ü", "中", "😀", "𝄞"];
+    const text = (max) => Array.from({ length: Math.floor(rand() * max) }, () => pick(chars)).join("");
+    const scalar = () =>
+      pick([null, true, false, 0, -1, 2 ** 40, 1.5, -0.25, 1e300, text(12), "", "x".repeat(40)]);
+    const value = (depth) => {
+      const r = rand();
+      if (depth > 1 || r < 0.6) return scalar();
+      if (r < 0.8) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 4) }, () => [text(6), value(depth + 1)]));
+    };
+    const names = ["sub", "iss", "aud", "jti", "scope", "roles", "email", "0", "10", "__proto__", "ü", "😀"];
+    const redactions = [undefined, { mask: ["sub", "email"] }, { drop: ["scope"] }, { hash: ["jti", "ü"] }];
+    for (let i = 0; i < 300; i++) {
+      const claims = { exp: hs.config.now + 600 };
+      for (let k = Math.floor(rand() * 8); k > 0; k--) claims[rand() < 0.5 ? pick(names) : text(8)] = value(0);
+      let payload = JSON.stringify(claims);
+      if (rand() < 0.1) payload = payload.replace("{", '{"__proto__":' + JSON.stringify(value(0)) + ",");
+      const context = rand() < 0.5 ? undefined : { path: text(20), userAgent: rand() < 0.5 ? null : text(30), correlationId: text(10) };
+      const lines = [];
+      const v = new Verifier({ ...hs.config, redaction: pick(redactions), sink: { log: (l) => lines.push(l) } });
+      const r = v.verifySync(sign(payload), context);
+      sameAsCore(r.record, lines[0]);
+      assert.deepEqual(r.claims, r.ok ? JSON.parse(payload) : null, payload);
     }
   });
 });
