@@ -19,6 +19,11 @@ let slot = 0;
 let at = 0;
 let free = null;
 let nextFree = 0;
+// How many positions this tape remembers strings for (0: none), the next position, and the string
+// at each position last time (src/handoff.rs, `Tape::last`).
+let remember = 0;
+let position = 0;
+const last = [];
 // The result's claims, when the record's claim values are a copy of them.
 let claims = null;
 // `time` of the last record: consecutive records often share their millisecond, and
@@ -41,7 +46,9 @@ function begin(t, s) {
   at = s[0];
   free = at > 2 ? JSON.parse(text.slice(0, at)) : null;
   nextFree = 0;
-  slot = 1;
+  remember = s[1];
+  position = 0;
+  slot = 2;
 }
 
 function end(value) {
@@ -53,12 +60,15 @@ function end(value) {
 const num = () => slots[slot++];
 const flag = () => slots[slot++] === 1;
 
-/** A string (its length in UTF-16 units), or `null` (length -1). */
+/** A string (its length in UTF-16 units), `null` (-1), or the string at this position last time (-2). */
 function str() {
   const n = slots[slot++];
+  const p = position++;
+  if (n === -2) return last[p];
   if (n < 0) return null;
   const s = text.slice(at, at + n);
   at += n;
+  if (p < remember) last[p] = s;
   return s;
 }
 

@@ -50,6 +50,9 @@ fn fits(r: &AuditRecord) -> bool {
             .all(keys_sorted)
 }
 
+/// Strings repeated from the previous tape are remembered for this many positions.
+const REMEMBERED: usize = 128;
+
 /// The text and slots of one value, in the order `src/handoff.js` reads them.
 #[derive(Default)]
 pub(crate) struct Tape {
@@ -57,15 +60,39 @@ pub(crate) struct Tape {
     json: String,
     strings: String,
     slots: Vec<f64>,
+    /// Only the shared tape remembers: `src/handoff.js` reads every tape it writes, in order.
+    remember: bool,
+    /// The string written at each position of the previous tape, as JavaScript remembers it too:
+    /// a string equal to the one at its position last time crosses as a reference (-2), and
+    /// JavaScript reuses its string object (no new string, and property keys it has already
+    /// internalised). A JavaScript exception while reading a tape leaves the shared tape borrowed
+    /// for good (`with_tape` then uses fresh tapes that do not remember), so both sides never
+    /// disagree.
+    last: Vec<String>,
+    position: usize,
 }
 
 impl Tape {
+    fn remembering() -> Self {
+        Self {
+            remember: true,
+            ..Self::default()
+        }
+    }
+
     fn clear(&mut self) {
         self.json.clear();
         self.json.push('[');
         self.strings.clear();
         self.slots.clear();
         self.slots.push(0.0); // the JSON array's length, set by `seal`
+        // How many positions JavaScript remembers (0: none).
+        self.num(if self.remember {
+            REMEMBERED as f64
+        } else {
+            0.0
+        });
+        self.position = 0;
     }
 
     /// Joins the JSON array and the strings into the text `src/handoff.js` reads: (text, slots).
@@ -85,6 +112,19 @@ impl Tape {
     }
 
     fn str(&mut self, s: &str) {
+        let position = self.position;
+        self.position += 1;
+        if self.remember && position < REMEMBERED {
+            if self.last.len() <= position {
+                self.last.resize(position + 1, String::new());
+            }
+            let last = &mut self.last[position];
+            if last == s {
+                return self.num(-2.0);
+            }
+            last.clear();
+            last.push_str(s);
+        }
         self.strings.push_str(s);
         self.num(utf16_len(s) as f64);
     }
@@ -92,7 +132,10 @@ impl Tape {
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.str(s),
-            None => self.num(-1.0),
+            None => {
+                self.position += 1;
+                self.num(-1.0);
+            }
         }
     }
 
@@ -309,10 +352,11 @@ impl Tape {
 
 thread_local! {
     /// Reused by every call, so handing a result over allocates nothing once warm.
-    static TAPE: RefCell<Tape> = RefCell::default();
+    static TAPE: RefCell<Tape> = RefCell::new(Tape::remembering());
 }
 
-/// Runs `f` with the shared tape (a fresh one in the unexpected case it is in use).
+/// Runs `f` with the shared tape (a fresh one, which does not remember, when it is in use: only
+/// after a JavaScript exception while reading it).
 fn with_tape<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
     TAPE.with(|t| match t.try_borrow_mut() {
         Ok(mut t) => f(&mut t),

@@ -327,6 +327,36 @@ describe("records", () => {
     }
   });
 
+  test("strings repeated from the previous record, and verifications inside a sink, stay exact", () => {
+    // The handoff sends a string equal to the one at its position in the previous record as a
+    // reference (src/handoff.rs, `Tape::last`): alternate records that differ at every position,
+    // and verify again from inside a sink function, between the sink's record and the result.
+    const inner = [];
+    const innerV = new Verifier({ ...hs.config, sink: { log: (l) => inner.push(l) } });
+    const lines = [];
+    const nested = [];
+    const v = new Verifier({
+      ...hs.config,
+      sink: (record) => {
+        lines.push(record);
+        nested.push(innerV.verifySync(hs.token, { path: `/inner/${lines.length}` }).record);
+      },
+    });
+    const logged = [];
+    const plain = new Verifier({ ...hs.config, sink: { log: (l) => logged.push(l) } });
+    const tokens = [hs.token, `${hs.token}x`, "", sign('{"sub":null,"exp":1}'), hs.token];
+    const contexts = [undefined, { path: "/a", userAgent: "ü" }, { path: null, method: "GET" }, {}, { path: "/a" }];
+    for (let i = 0; i < 20; i++) {
+      const token = tokens[i % tokens.length];
+      const context = contexts[(i * 3) % contexts.length];
+      const r = v.verifySync(token, context);
+      assert.equal(JSON.stringify(lines.at(-1)), JSON.stringify(r.record));
+      sameAsCore(nested.at(-1), inner.at(-1));
+      sameAsCore(plain.verifySync(token, context).record, logged.at(-1));
+      assert.deepEqual(stable(r.record), stable(JSON.parse(logged.at(-1))));
+    }
+  });
+
   test("random claims, redaction and contexts (seeded) cross exactly as the core wrote them", () => {
     let seed = 0x5eed;
     const rand = () => {
