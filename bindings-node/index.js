@@ -130,8 +130,8 @@ function contextArgs(context) {
   }
   const out = new Array(5)
   for (let i = 0; i < 5; i++) {
-    const [camel, snake] = CONTEXT_FIELDS[i]
-    const v = context[camel] ?? context[snake]
+    const camel = CONTEXT_FIELDS[i][0]
+    const v = context[camel] ?? context[CONTEXT_FIELDS[i][1]]
     if (v !== undefined && v !== null && typeof v !== 'string') {
       throw new TypeError(`jwt-audit: context.${camel} must be a string (got ${typeName(v)})`)
     }
@@ -195,16 +195,23 @@ function recordTime(time) {
 const INHERITED = Object.getOwnPropertyNames(Object.prototype)
 
 /**
- * A claims object from `n` key/value pairs of `kv` starting at `start` (no key is inherited, see
- * INHERITED). A key may be an index in `names`.
+ * A claims object from `kv` starting at `at` (no key is inherited, see INHERITED): `n` key/value
+ * pairs (a key may be an index in `names`), or for negative `n` the index in `names` of an array
+ * of `-n` keys followed by their values.
  */
-function claimsObject(names, kv, start, n) {
+function claimsObject(names, kv, at, n) {
   const o = {}
-  for (let i = start, end = start + 2 * n; i < end; i += 2) {
-    o[typeof kv[i] === 'number' ? names[kv[i]] : kv[i]] = kv[i + 1]
+  if (n < 0) {
+    const keys = names[kv[at]]
+    for (let i = 0; i < -n; i++) o[keys[i]] = kv[at + 1 + i]
+  } else {
+    for (let i = at, end = at + 2 * n; i < end; i += 2) o[typeof kv[i] === 'number' ? names[kv[i]] : kv[i]] = kv[i + 1]
   }
   return o
 }
+
+/** How many arguments of `kv` the claims object of `claimsObject(names, kv, at, n)` takes. */
+const claimsArgs = (n) => (n < 0 ? 1 - n : 2 * n)
 
 /**
  * Called by the native addon (src/to_js.rs, which documents the arguments) with the values of a
@@ -228,12 +235,12 @@ function fromNative(
   if (typeof claims === 'number') {
     const n = claims
     claims = claimsObject(names, kv, at, n)
-    at += 2 * n
+    at += claimsArgs(n)
   }
   if (typeof values === 'number') {
     const n = values
     values = claimsObject(names, kv, at, n)
-    at += 2 * n
+    at += claimsArgs(n)
   }
   const droppedNames = []
   for (let i = 0; i < dropped; i++) droppedNames.push(s(kv[at + i]))
@@ -268,9 +275,7 @@ class Verifier {
   /** Verifies `token` synchronously; never throws for a bad token (the record says why). */
   verify(token, context) {
     checkToken(token)
-    if (context === undefined) return this[NATIVE].verify(token)
-    const c = contextArgs(context)
-    return this[NATIVE].verify(token, c[0], c[1], c[2], c[3], c[4])
+    return this[NATIVE].verify(token, context === undefined ? undefined : contextArgs(context))
   }
 
   /** Like `verify`, with the signature check on the libuv thread pool. */
@@ -280,7 +285,7 @@ class Verifier {
       const c = contextArgs(context)
       const n = this[NATIVE]
       if (n.needsJsThread) return Promise.resolve(this.verify(token, context))
-      return n.verifyAsync(token, c[0], c[1], c[2], c[3], c[4])
+      return n.verifyAsync(token, c)
     } catch (err) {
       return Promise.reject(err)
     }

@@ -36,8 +36,11 @@ export declare class NativeVerifier {
    * plain object inherits.
    */
   constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any, inherited: Array<string>)
-  /** Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`. */
-  verify(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): object
+  /**
+   * Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`.
+   * `context`: `[correlationId, clientIp, method, path, userAgent]`, when given.
+   */
+  verify(token: string | Uint8Array, context?: Array<string | undefined | null>): object
   /**
    * `verify` without handing anything but the outcome to JS: the floor of `verify`'s cost
    * (the core and the N-API call), measured by `bench/breakdown.js`.
@@ -47,7 +50,7 @@ export declare class NativeVerifier {
    * Verifies a token on the libuv thread pool; JS sinks receive the record when the promise
    * settles (see `sinks`).
    */
-  verifyAsync(token: string | Uint8Array, correlationId?: string | undefined | null, clientIp?: string | undefined | null, method?: string | undefined | null, path?: string | undefined | null, userAgent?: string | undefined | null): Promise<object>
+  verifyAsync(token: string | Uint8Array, context?: Array<string | undefined | null>): Promise<object>
   /**
    * `true` when `verifyAsync` must verify on the JS thread: fail-closed auditing needs the
    * verdict of the JS sinks before the decision.

@@ -22,6 +22,16 @@ use std::sync::Arc;
 use to_js::{JsFunction, Raw, check};
 use token::Token;
 
+/// The request context of `verify`/`verifyAsync`: the five optional strings of [`context`] in an
+/// array, or nothing (one type check).
+type Context = Option<Vec<Option<String>>>;
+
+fn context_of(c: Context) -> RequestContext {
+    let mut c = c.unwrap_or_default().into_iter();
+    let mut next = || c.next().flatten();
+    context(next(), next(), next(), next(), next())
+}
+
 /// The request context, flattened into arguments (reading five optional strings is much cheaper
 /// than reading an object's properties through N-API).
 fn context(
@@ -190,18 +200,13 @@ impl NativeVerifier {
     }
 
     /// Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`.
-    #[napi(ts_return_type = "object")]
-    pub fn verify(
-        &self,
-        env: Env,
-        #[napi(ts_arg_type = "string | Uint8Array")] token: Token,
-        correlation_id: Option<String>,
-        client_ip: Option<String>,
-        method: Option<String>,
-        path: Option<String>,
-        user_agent: Option<String>,
-    ) -> Result<Raw> {
-        let ctx = context(correlation_id, client_ip, method, path, user_agent);
+    /// `context`: `[correlationId, clientIp, method, path, userAgent]`, when given.
+    #[napi(
+        ts_args_type = "token: string | Uint8Array, context?: Array<string | undefined | null>",
+        ts_return_type = "object"
+    )]
+    pub fn verify(&self, env: Env, token: Token, context: Context) -> Result<Raw> {
+        let ctx = context_of(context);
         let v = {
             let _js = OnJsThread::enter(&env);
             self.inner.verify(token.bytes(), &ctx)
@@ -225,21 +230,16 @@ impl NativeVerifier {
 
     /// Verifies a token on the libuv thread pool; JS sinks receive the record when the promise
     /// settles (see `sinks`).
-    #[napi(ts_return_type = "Promise<object>")]
-    pub fn verify_async(
-        &self,
-        #[napi(ts_arg_type = "string | Uint8Array")] token: Token,
-        correlation_id: Option<String>,
-        client_ip: Option<String>,
-        method: Option<String>,
-        path: Option<String>,
-        user_agent: Option<String>,
-    ) -> AsyncTask<VerifyTask> {
+    #[napi(
+        ts_args_type = "token: string | Uint8Array, context?: Array<string | undefined | null>",
+        ts_return_type = "Promise<object>"
+    )]
+    pub fn verify_async(&self, token: Token, context: Context) -> AsyncTask<VerifyTask> {
         AsyncTask::new(VerifyTask {
             verifier: self.inner.clone(),
             functions: self.functions.clone(),
             token: token.into_vec(),
-            ctx: context(correlation_id, client_ip, method, path, user_agent),
+            ctx: context_of(context),
         })
     }
 

@@ -25,7 +25,7 @@ use napi::bindgen_prelude::{FunctionRef, ToNapiValue, TypeName, ValueType};
 use napi::{Env, Error, JsValue, Result, Status, sys};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::ptr;
 
@@ -188,9 +188,14 @@ impl Js {
 /// Bounded: strings from tokens that were not accepted are looked up, never added.
 pub struct Strings {
     env: sys::napi_env,
-    /// A reference to the JS array of the kept strings.
+    /// A reference to the JS array of the kept strings and shapes.
     names: sys::napi_ref,
+    /// The next free index in `names`.
+    next: Cell<u32>,
     kept: RefCell<FxHashMap<Box<str>, Kept>>,
+    shapes: RefCell<Vec<Shape>>,
+    /// The shape used last for each kind of claims object ([`CLAIMS`], [`RECORD_CLAIMS`]).
+    last_shape: [Cell<usize>; 2],
     /// The property names a plain object inherits (`Object.prototype`'s, from `index.js`): the
     /// factory assigns claims, so a claims object with such a member is built here instead,
     /// with own properties as `JSON.parse` makes them (`__proto__` included).
@@ -202,6 +207,22 @@ struct Kept {
     index: u32,
     inherited: bool,
 }
+
+/// The member names of a claims object, in order, kept in `names` as a JS array: a claims object
+/// of that shape then crosses as the shape's index and its values only. Claims from one issuer
+/// (and a record's claims under one redaction policy) come in few shapes.
+struct Shape {
+    keys: Box<[Box<str>]>,
+    index: u32,
+}
+
+/// The kinds of claims objects, which remember their last shape separately.
+const CLAIMS: usize = 0;
+const RECORD_CLAIMS: usize = 1;
+
+/// At most this many shapes per verifier, of at most this many names.
+const MAX_SHAPES: usize = 64;
+const MAX_SHAPE_KEYS: usize = 64;
 
 /// At most this many kept strings per verifier, of at most this many bytes.
 const MAX_KEPT: usize = 1024;
@@ -216,7 +237,10 @@ impl Strings {
         Ok(Self {
             env: env.raw(),
             names: r,
+            next: Cell::new(0),
             kept: RefCell::default(),
+            shapes: RefCell::default(),
+            last_shape: [Cell::new(usize::MAX), Cell::new(usize::MAX)],
             inherited: inherited.into_iter().map(String::into_boxed_str).collect(),
         })
     }
@@ -236,12 +260,58 @@ impl Strings {
         let value = js.str(s)?;
         let inherited = self.inherited.contains(s);
         if keep && s.len() <= MAX_KEPT_LEN && kept.len() < MAX_KEPT {
-            let index = kept.len() as u32;
-            // SAFETY: the array and `value` are values of this env, live during this call.
-            check(unsafe { sys::napi_set_element(js.0, self.names(js)?, index, value) })?;
+            let index = self.add(js, value)?;
             kept.insert(s.into(), Kept { index, inherited });
         }
         Ok((value, inherited))
+    }
+
+    /// The index in `names` of the shape of a claims object of this `kind` with these member
+    /// names, if kept (added when `keep`, there is room and no name is inherited).
+    fn shape<'k>(
+        &self,
+        js: Js,
+        kind: usize,
+        names: impl ExactSizeIterator<Item = &'k str> + Clone,
+        keep: bool,
+    ) -> Result<Option<u32>> {
+        let n = names.len();
+        let same = |shape: &Shape| {
+            shape.keys.len() == n && names.clone().zip(&shape.keys).all(|(a, b)| a == &**b)
+        };
+        let mut shapes = self.shapes.borrow_mut();
+        let last = self.last_shape[kind].get();
+        if let Some(shape) = shapes.get(last).filter(|s| same(s)) {
+            return Ok(Some(shape.index));
+        }
+        if let Some(at) = shapes.iter().position(same) {
+            self.last_shape[kind].set(at);
+            return Ok(Some(shapes[at].index));
+        }
+        let fits = keep && (1..=MAX_SHAPE_KEYS).contains(&n) && shapes.len() < MAX_SHAPES;
+        if !fits || names.clone().any(|k| self.inherited.contains(k)) {
+            return Ok(None);
+        }
+        let keys = names
+            .clone()
+            .map(|k| js.str(k))
+            .collect::<Result<Vec<_>>>()?;
+        let index = self.add(js, js.array(&keys)?)?;
+        self.last_shape[kind].set(shapes.len());
+        shapes.push(Shape {
+            keys: names.map(Box::from).collect(),
+            index,
+        });
+        Ok(Some(index))
+    }
+
+    /// Appends `value` to `names`; its index.
+    fn add(&self, js: Js, value: sys::napi_value) -> Result<u32> {
+        let index = self.next.get();
+        // SAFETY: the array and `value` are values of this env, live during this call.
+        check(unsafe { sys::napi_set_element(js.0, self.names(js)?, index, value) })?;
+        self.next.set(index + 1);
+        Ok(index)
     }
 
     /// The array of kept strings (the factory's first argument).
@@ -287,7 +357,7 @@ pub fn verification(
         })?
     };
     let (claims, made) = match claims {
-        Some(claims) => b.members(&mut args, claims.iter(), false, true, &[])?,
+        Some(claims) => b.members(&mut args, CLAIMS, claims.iter(), false, true, &[])?,
         None => (b.null, Vec::new()),
     };
     let head = [
@@ -481,14 +551,16 @@ impl<'s> Builder<'s> {
         self.js.object(members)
     }
 
-    /// A claims object as a factory argument (returned): its member count, with the members
-    /// appended to `args` as key/value pairs; or the object itself, when it has too many members
-    /// or one named as an inherited property. `keep`: the claim names may be kept. Values equal
+    /// A claims object as a factory argument (returned), its members appended to `args`: `n`
+    /// members as `n` key/value pairs; or `-n` members as a kept shape's index and `n` values;
+    /// or the object itself, when it has too many members or one named as an inherited property.
+    /// `kind`: [`CLAIMS`] or [`RECORD_CLAIMS`]; `keep`: the claim names may be kept. Values equal
     /// to one in `earlier` (sorted by name) are shared. Also returns the primitive values made,
     /// sorted by name (none when the entries do not come sorted).
     fn members<'a>(
         self,
         args: &mut Vec<sys::napi_value>,
+        kind: usize,
         entries: impl ExactSizeIterator<Item = (&'a String, &'a Value)> + Clone,
         canonical: bool,
         keep: bool,
@@ -498,20 +570,28 @@ impl<'s> Builder<'s> {
         if start - HEAD - RECORD_FIELDS + 2 * n > MAX_TRAILING_ARGS {
             return Ok((self.object_of(entries, canonical)?, Vec::new()));
         }
+        let names = entries.clone().map(|(k, _)| k.as_str());
+        let shape = self.strings.shape(self.js, kind, names, keep)?;
+        if let Some(index) = shape {
+            args.push(self.js.number(f64::from(index))?);
+        }
         let mut earlier = Cursor::new(earlier);
         let mut made: Vec<Made<'a>> = Vec::with_capacity(n);
         let mut sorted = true;
         for (k, v) in entries.clone() {
-            let (key, inherited) = self.strings.key(self.js, k, keep)?;
-            if inherited {
-                args.truncate(start);
-                return Ok((self.object_of(entries, canonical)?, Vec::new()));
+            if shape.is_none() {
+                let (key, inherited) = self.strings.key(self.js, k, keep)?;
+                if inherited {
+                    args.truncate(start);
+                    return Ok((self.object_of(entries, canonical)?, Vec::new()));
+                }
+                args.push(key);
             }
             let value = match earlier.shared(k, v) {
                 Some(value) => value,
                 None => self.value(v, canonical)?,
             };
-            args.extend([key, value]);
+            args.push(value);
             if !matches!(v, Value::Array(_) | Value::Object(_)) {
                 sorted &= made.last().is_none_or(|m| m.name < k.as_str());
                 made.push(Made {
@@ -524,7 +604,12 @@ impl<'s> Builder<'s> {
         if !sorted {
             made.clear();
         }
-        Ok((self.js.number(n as f64)?, made))
+        let count = if shape.is_some() {
+            -(n as f64)
+        } else {
+            n as f64
+        };
+        Ok((self.js.number(count)?, made))
     }
 
     /// A claims object built here (own data properties, as `JSON.parse` defines them).
@@ -611,7 +696,8 @@ impl<'s> Builder<'s> {
         } = request;
         let VerifierInfo { name, version } = verifier;
         // The record's claim names come from the redaction policy (a bounded set): kept.
-        let (values, made) = self.members(args, values.iter(), true, true, claims)?;
+        let (values, made) =
+            self.members(args, RECORD_CLAIMS, values.iter(), true, true, claims)?;
         let dropped = self.dropped(args, dropped)?;
         // In name order, along the record's claims.
         let mut made = Cursor::new(&made);
