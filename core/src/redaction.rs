@@ -93,7 +93,7 @@ impl Redactor {
             true => None,
             false => self.overrides.get(name).copied(),
         };
-        overridden.unwrap_or(if is_default_keep(name) {
+        overridden.unwrap_or(if DEFAULT_KEEP.contains(&name) {
             Treatment::Keep
         } else {
             Treatment::Drop
@@ -156,29 +156,6 @@ impl Redactor {
             }
         }
     }
-}
-
-/// `true` for the names of [`DEFAULT_KEEP`] (a `match` compiles to a length switch, not 13
-/// string comparisons).
-fn is_default_keep(name: &str) -> bool {
-    let keep = matches!(
-        name,
-        "iss"
-            | "sub"
-            | "aud"
-            | "exp"
-            | "nbf"
-            | "iat"
-            | "jti"
-            | "azp"
-            | "client_id"
-            | "scope"
-            | "scp"
-            | "roles"
-            | "groups"
-    );
-    debug_assert_eq!(keep, DEFAULT_KEEP.contains(&name));
-    keep
 }
 
 /// Truncates to `max` characters, marking the cut with `…`.
