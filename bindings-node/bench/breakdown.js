@@ -6,7 +6,8 @@
 //   outcome       `NativeVerifier#verifyOutcome`: the N-API call and the core; nothing handed over
 //   verify        `Verifier#verify` reading `ok`, `claims` and the whole `record` object
 //   baseline      (with --baseline DIR) the same through another build of this package, e.g. an
-//                 older commit's, reading `ok`, `claims` and `record`
+//                 older commit's, reading `ok`, `claims` and `record`; `baseline outcome` is
+//                 that build's `verifyOutcome`
 //   JSON.parse    `JSON.parse(result.recordJson)` alone: what a JSON handoff pays on top
 //
 // Each round runs every row in turn; medians over rounds of the µs per call, in CPU time (this
@@ -70,7 +71,13 @@ function rows(list) {
   if (BASELINE) {
     const { Verifier: Baseline } = require(path.resolve(BASELINE))
     const b = new Baseline(cfg)
-    out.splice(2, 0, ['baseline', (t) => { const r = b.verify(t); return [r.ok, r.claims, r.record] }])
+    const bn = new (require(path.resolve(BASELINE, 'native', 'index.js')).NativeVerifier)(JSON.stringify(cfg), [], [], () => null, [])
+    out.splice(
+      2,
+      0,
+      ['baseline outcome', (t) => bn.verifyOutcome(t)],
+      ['baseline', (t) => { const r = b.verify(t); return [r.ok, r.claims, r.record] }],
+    )
   }
   return out
 }
@@ -102,13 +109,13 @@ function main() {
     }
     console.log(`\n## ${ALG} ${caseName}`)
     const med = new Map([...results].map(([name, xs]) => [name, { cpu: median(xs.map((x) => x.cpu)), wall: median(xs.map((x) => x.wall)) }]))
-    for (const [name, m] of med) console.log(`${name.padEnd(14)} ${m.cpu.toFixed(2).padStart(7)} [${m.wall.toFixed(2).padStart(7)}] µs`)
+    for (const [name, m] of med) console.log(`${name.padEnd(16)} ${m.cpu.toFixed(2).padStart(7)} [${m.wall.toFixed(2).padStart(7)}] µs`)
     const core = med.get('core').cpu
     const of = (name) => med.get(name).cpu
     console.log(
       `binding cost over the core (CPU): N-API call ${(of('outcome') - core).toFixed(2)} µs; ` +
         `handing ok+claims+record over ${(of('verify') - of('outcome')).toFixed(2)} µs` +
-        (BASELINE ? ` (baseline ${(of('baseline') - of('outcome')).toFixed(2)} µs)` : ''),
+        (BASELINE ? ` (baseline: N-API call ${(of('baseline outcome') - core).toFixed(2)} µs, handing over ${(of('baseline') - of('baseline outcome')).toFixed(2)} µs)` : ''),
     )
   }
   fs.rmSync(dir, { recursive: true, force: true })

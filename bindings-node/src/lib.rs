@@ -22,6 +22,11 @@ use std::sync::Arc;
 use to_js::{JsFunction, Raw, check};
 use token::Token;
 
+/// Rust-side allocations of the addon (the core's parsed token, claims and record) go to
+/// mimalloc; JavaScript values are still allocated by V8.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The request context of `verify`/`verifyAsync`: the five optional strings of [`context`] in an
 /// array, or nothing (one type check).
 type Context = Option<Vec<Option<String>>>;
