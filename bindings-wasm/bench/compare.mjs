@@ -4,6 +4,7 @@
 // with 32 in flight. Prints a Markdown table (median and best of ROUNDS rounds of N calls), in
 // wall-clock time, or with CLOCK=cpu in this process's CPU time (all threads; not disturbed by
 // other processes' load, but WebCrypto's worker threads count too).
+// With bench builds (bench/.out/node) it also times the core's `verify` inside the module.
 // Usage: node bench/compare.mjs <before dir> <after dir>   [env ROUNDS=21 N=2048 CLOCK=wall|cpu]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -41,7 +42,12 @@ async function calls(dir) {
   const h = new Verifier({ ...hs.config, ...checks });
   const r = new Verifier({ ...rs.config, ...checks });
   expect((await r.verify(rs.token)).ok); // imports the key
+  // Bench builds (`./build.sh --bench`) also time the core's `verify` looped inside the module.
+  const core = h.benchStage
+    ? { "HS256 core `verify` inside the module (bench build)": async (n) => h.benchStage(hs.token, n, 0) }
+    : {};
   return {
+    ...core,
     "HS256 `verifySync`": async (n) => {
       for (let i = 0; i < n; i++) expect(h.verifySync(hs.token).record.token.trusted);
     },
