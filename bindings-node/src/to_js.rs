@@ -19,7 +19,9 @@
 //! record without `..`, so a field added in core does not compile here until it is handed over.
 
 use jwt_audit::record::VerifierInfo;
-use jwt_audit::record::{AuthzInfo, ClaimsInfo, FailedCheck, Failure, Grants, TokenInfo};
+use jwt_audit::record::{
+    AuthzInfo, ClaimNames, ClaimsInfo, FailedCheck, Failure, Grants, TokenInfo,
+};
 use jwt_audit::{AuditRecord, RequestContext, Verification};
 use napi::bindgen_prelude::{FunctionRef, ToNapiValue, TypeName, ValueType};
 use napi::{Env, Error, JsValue, Result, Status, sys};
@@ -357,7 +359,14 @@ pub fn verification(
         })?
     };
     let (claims, made) = match claims {
-        Some(claims) => b.members(&mut args, CLAIMS, claims.iter(), false, true, &[])?,
+        Some(claims) => b.members(
+            &mut args,
+            CLAIMS,
+            claims.iter().map(|(k, v)| (k.as_str(), v)),
+            false,
+            true,
+            &[],
+        )?,
         None => (b.null, Vec::new()),
     };
     let head = [
@@ -561,7 +570,7 @@ impl<'s> Builder<'s> {
         self,
         args: &mut Vec<sys::napi_value>,
         kind: usize,
-        entries: impl ExactSizeIterator<Item = (&'a String, &'a Value)> + Clone,
+        entries: impl ExactSizeIterator<Item = (&'a str, &'a Value)> + Clone,
         canonical: bool,
         keep: bool,
         earlier: &[Made<'a>],
@@ -570,7 +579,7 @@ impl<'s> Builder<'s> {
         if start - HEAD - RECORD_FIELDS + 2 * n > MAX_TRAILING_ARGS {
             return Ok((self.object_of(entries, canonical)?, Vec::new()));
         }
-        let names = entries.clone().map(|(k, _)| k.as_str());
+        let names = entries.clone().map(|(k, _)| k);
         let shape = self.strings.shape(self.js, kind, names, keep)?;
         if let Some(index) = shape {
             args.push(self.js.number(f64::from(index))?);
@@ -593,7 +602,7 @@ impl<'s> Builder<'s> {
             };
             args.push(value);
             if !matches!(v, Value::Array(_) | Value::Object(_)) {
-                sorted &= made.last().is_none_or(|m| m.name < k.as_str());
+                sorted &= made.last().is_none_or(|m| m.name < k);
                 made.push(Made {
                     name: k,
                     value: v,
@@ -615,7 +624,7 @@ impl<'s> Builder<'s> {
     /// A claims object built here (own data properties, as `JSON.parse` defines them).
     fn object_of<'a>(
         self,
-        entries: impl Iterator<Item = (&'a String, &'a Value)>,
+        entries: impl Iterator<Item = (&'a str, &'a Value)>,
         canonical: bool,
     ) -> Result<sys::napi_value> {
         let members = entries
@@ -642,7 +651,11 @@ impl<'s> Builder<'s> {
 
     /// The names of the dropped claims as a factory argument (returned): their count, with the
     /// names appended to `args`.
-    fn dropped(self, args: &mut Vec<sys::napi_value>, names: &[String]) -> Result<sys::napi_value> {
+    fn dropped(
+        self,
+        args: &mut Vec<sys::napi_value>,
+        names: &ClaimNames,
+    ) -> Result<sys::napi_value> {
         for name in names {
             args.push(self.strings.get(self.js, name, false)?);
         }

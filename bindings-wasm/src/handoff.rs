@@ -43,7 +43,7 @@ const FOUR_DIGIT_YEARS_MS: Range<i64> = -62_167_219_200_000..253_402_300_800_000
 fn fits(r: &AuditRecord) -> bool {
     let t = &r.token;
     FOUR_DIGIT_YEARS_MS.contains(&r.time_ms)
-        && r.claims.values.values().all(keys_sorted)
+        && r.claims.values.iter().all(|(_, v)| keys_sorted(v))
         && [&t.jti, &t.iss, &t.aud, &t.iat, &t.nbf, &t.exp]
             .into_iter()
             .flatten()
@@ -139,7 +139,7 @@ impl Tape {
         }
     }
 
-    fn list(&mut self, items: &[String]) {
+    fn list<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a str>) {
         self.num(items.len() as f64);
         for s in items {
             self.str(s);
@@ -162,7 +162,7 @@ impl Tape {
     /// and value; any other as free-form JSON (size -1). Returns whether it was flat.
     fn object<'a, I>(&mut self, entries: I, whole: &impl Serialize) -> bool
     where
-        I: Iterator<Item = (&'a String, &'a Value)> + Clone,
+        I: Iterator<Item = (&'a str, &'a Value)> + Clone,
     {
         let flat = entries
             .clone()
@@ -278,12 +278,14 @@ impl Tape {
             self.value(v.as_ref());
         }
         let ClaimsInfo { values, dropped } = claims;
-        let copy = flat_claims.is_some_and(|c| c.len() == values.len() && c.iter().eq(values));
+        let copy = flat_claims.is_some_and(|c| {
+            c.len() == values.len() && c.iter().map(|(k, v)| (k.as_str(), v)).eq(values)
+        });
         self.flag(copy);
         if !copy {
             self.object(values.iter(), values);
         }
-        self.list(dropped);
+        self.list(dropped.iter());
         let RequestContext {
             correlation_id,
             client_ip,
@@ -303,8 +305,8 @@ impl Tape {
             }) => {
                 self.flag(true);
                 for Grants { scopes, roles } in [required, granted] {
-                    self.list(scopes);
-                    self.list(roles);
+                    self.list(scopes.iter().map(String::as_str));
+                    self.list(roles.iter().map(String::as_str));
                 }
                 self.str(decision.as_str());
             }
@@ -326,7 +328,8 @@ impl Tape {
         let flat_claims = match v.claims() {
             Some(c) => {
                 self.flag(true);
-                self.object(c.iter(), c).then_some(c)
+                self.object(c.iter().map(|(k, v)| (k.as_str(), v)), c)
+                    .then_some(c)
             }
             None => {
                 self.flag(false);

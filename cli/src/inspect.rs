@@ -289,7 +289,7 @@ pub fn render_text(i: &Inspection) -> String {
         for (name, v) in &claims.values {
             let when = times
                 .iter()
-                .find(|(n, ..)| n == name)
+                .find(|(n, ..)| *n == name)
                 .map(|(_, _, d, w)| format!("  {}  {w}", d.as_deref().unwrap_or("(out of range)")))
                 .unwrap_or_default();
             out.push_str(&format!("  {:<10} {}{when}\n", safe(name), json(v)));

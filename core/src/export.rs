@@ -875,7 +875,12 @@ mod tests {
         assert!(to_ocsf(masked.record()).get("user").is_none());
 
         let hashed = build(json!({"hash": ["sub"]})).verify(&t, &RequestContext::new());
-        let digest = hashed.record().claims.values["sub"]
+        let digest = hashed
+            .record()
+            .claims
+            .values
+            .get("sub")
+            .unwrap()
             .as_str()
             .unwrap()
             .to_string();

@@ -30,6 +30,7 @@
 
 pub mod algorithm;
 pub mod authz;
+mod claims;
 pub mod config;
 pub mod context;
 mod crypto;

@@ -7,7 +7,8 @@ use crate::timefmt;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use std::collections::BTreeMap;
+
+pub use crate::claims::{ClaimNames, ClaimValues, NamesIter, Payload, ValuesIter};
 
 /// The schema identifier written in every record.
 pub const SCHEMA: &str = "jwt-audit/v1";
@@ -170,14 +171,13 @@ pub struct TokenInfo {
     pub exp: Option<Value>,
 }
 
-/// The payload after redaction.
+/// The payload after redaction. Kept claims are shared with the verified payload, not copied.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClaimsInfo {
-    /// Kept, hashed and masked claims.
-    #[serde(serialize_with = "ser_map_canonical")]
-    pub values: BTreeMap<String, Value>,
+    /// Kept, hashed and masked claims, in name order.
+    pub values: ClaimValues,
     /// Names of the claims left out (sorted, capped).
-    pub dropped: Vec<String>,
+    pub dropped: ClaimNames,
 }
 
 /// The outcome of a scope/role check.
@@ -307,15 +307,6 @@ fn ser_opt_canonical<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S:
     }
 }
 
-fn ser_map_canonical<S: Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut out = s.serialize_map(Some(m.len()))?;
-    for (k, v) in m {
-        out.serialize_entry(k, &Canonical(v))?;
-    }
-    out.end()
-}
-
 /// The hand-written JSON writer behind [`AuditRecord::to_json`] and
 /// [`AuditRecord::write_json_line`]. It produces exactly the bytes of `serde_json::to_writer` on
 /// the derived `Serialize` (compact, fields in declaration order, claim objects with sorted keys);
@@ -363,7 +354,7 @@ mod write {
             member(i, k, v, out);
         }
         out.extend_from_slice(b"},\"dropped\":");
-        strings(&r.claims.dropped, out);
+        strings(r.claims.dropped.iter(), out);
         let q = &r.request;
         out.extend_from_slice(b"},\"request\":{\"correlation_id\":");
         opt_string(q.correlation_id.as_deref(), out);
@@ -443,15 +434,15 @@ mod write {
 
     fn grants(g: &Grants, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"scopes\":");
-        strings(&g.scopes, out);
+        strings(g.scopes.iter().map(String::as_str), out);
         out.extend_from_slice(b",\"roles\":");
-        strings(&g.roles, out);
+        strings(g.roles.iter().map(String::as_str), out);
         out.push(b'}');
     }
 
-    fn strings(items: &[String], out: &mut Vec<u8>) {
+    fn strings<'a>(items: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) {
         out.push(b'[');
-        for (i, s) in items.iter().enumerate() {
+        for (i, s) in items.enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -678,9 +669,13 @@ mod tests {
                 nbf: Some(json!(-1)),
                 exp: Some(json!(u64::MAX)),
             };
-            r.claims.values.insert(s.clone(), Value::String(s.clone()));
-            r.claims.values.insert("n".into(), Value::Null);
-            r.claims.dropped = vec![s.clone(), "…(+3)".into()];
+            r.claims.values = [
+                (s.clone(), Value::String(s.clone())),
+                ("n".into(), Value::Null),
+            ]
+            .into_iter()
+            .collect();
+            r.claims.dropped = [s.clone(), "…(+3)".into()].into_iter().collect();
             r.request = RequestContext {
                 correlation_id: Some(s.clone()),
                 client_ip: None,
@@ -717,12 +712,16 @@ mod tests {
             9007199254740993u64
         ]);
         let mut r = base();
-        r.claims.values.insert("numbers".into(), numbers);
-        r.claims.values.insert(
-            "nested".into(),
-            json!({"b": {"d": [[], {}], "c": [{"z": 1, "a": 2}]}, "a": "x", "A": "y", "é": 1}),
-        );
-        r.claims.values.insert("empty".into(), json!({}));
+        r.claims.values = [
+            ("numbers".into(), numbers),
+            (
+                "nested".into(),
+                json!({"b": {"d": [[], {}], "c": [{"z": 1, "a": 2}]}, "a": "x", "A": "y", "é": 1}),
+            ),
+            ("empty".into(), json!({})),
+        ]
+        .into_iter()
+        .collect();
         r.authz = Some(AuthzInfo {
             required: Grants {
                 scopes: vec!["orders:read".into(), "orders:write".into()],
@@ -830,7 +829,7 @@ mod tests {
             let mut r = base();
             r.id = s.clone();
             r.request.user_agent = Some(t.clone());
-            r.claims.values.insert(t, json!([s.clone(), {"k": s}]));
+            r.claims.values = [(t, json!([s.clone(), {"k": s}]))].into_iter().collect();
             prop_assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
         }
     }

@@ -2,10 +2,11 @@
 //! the dropped names), with per-claim `keep`/`hash`/`mask`/`drop` overrides. Every value is size-
 //! capped, so an attacker-controlled claim cannot bloat or forge a log line.
 
+use crate::claims;
 use crate::config::RedactionConfig;
 use crate::errors::ConfigError;
 use crate::fingerprint::Fingerprinter;
-use crate::record::{Canonical, ClaimsInfo};
+use crate::record::{Canonical, ClaimsInfo, Payload};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -100,29 +101,34 @@ impl Redactor {
         })
     }
 
-    /// The claims section of a record.
-    pub(crate) fn redact(&self, claims: &Map<String, Value>) -> ClaimsInfo {
+    /// The claims section of a record. Claims kept unchanged are shared with `payload`.
+    pub(crate) fn redact(&self, payload: &Payload) -> ClaimsInfo {
+        if payload.len() > MAX_CLAIMS || payload.keys().any(|k| k.len() > MAX_NAME_CHARS) {
+            return self.redact_capped(payload);
+        }
+        // The usual case: no cap applies and names stay distinct.
+        let mut b = claims::Builder::new(payload);
+        for (pos, (name, v)) in payload.iter().enumerate() {
+            match self.treatment(name) {
+                Treatment::Keep if !needs_cap(v, MAX_VALUE_DEPTH) => b.keep(pos),
+                Treatment::Drop => b.drop(pos),
+                _ => b.replace(pos, self.apply(name, v).unwrap_or_default()),
+            }
+        }
+        let (values, dropped) = b.finish();
+        ClaimsInfo { values, dropped }
+    }
+
+    /// More claims than [`MAX_CLAIMS`] or names longer than [`MAX_NAME_CHARS`] (owned copies).
+    fn redact_capped(&self, payload: &Payload) -> ClaimsInfo {
         let mut values = BTreeMap::new();
         let mut dropped = Vec::new();
-        if claims.len() <= MAX_CLAIMS && claims.keys().all(|k| k.len() <= MAX_NAME_CHARS) {
-            // The usual case: no cap applies and names stay distinct, so the map is built in one
-            // go from the kept claims (same result as inserting them one by one).
-            let mut kept = Vec::with_capacity(claims.len());
-            for (name, v) in claims {
-                match self.apply(name, v) {
-                    Some(v) => kept.push((name.clone(), v)),
-                    None => dropped.push(name.clone()),
+        for (name, v) in payload.iter() {
+            match self.apply(name, v) {
+                Some(v) if values.len() < MAX_CLAIMS => {
+                    values.insert(cap_str(name, MAX_NAME_CHARS), v);
                 }
-            }
-            values = BTreeMap::from_iter(kept);
-        } else {
-            for (name, v) in claims {
-                match self.apply(name, v) {
-                    Some(v) if values.len() < MAX_CLAIMS => {
-                        values.insert(cap_str(name, MAX_NAME_CHARS), v);
-                    }
-                    _ => dropped.push(cap_str(name, MAX_NAME_CHARS)),
-                }
+                _ => dropped.push(cap_str(name, MAX_NAME_CHARS)),
             }
         }
         dropped.sort_unstable();
@@ -132,7 +138,10 @@ impl Redactor {
             dropped.truncate(MAX_CLAIMS);
             dropped.push(format!("…(+{more})"));
         }
-        ClaimsInfo { values, dropped }
+        ClaimsInfo {
+            values: values.into_iter().collect(),
+            dropped: dropped.into_iter().collect(),
+        }
     }
 
     /// One claim under the policy: `None` when dropped.
@@ -155,6 +164,25 @@ impl Redactor {
                 Some(Value::String(digest))
             }
         }
+    }
+}
+
+/// `true` when [`cap_value`] would change `v` (objects with unsorted keys included: it rebuilds
+/// them sorted).
+fn needs_cap(v: &Value, depth: usize) -> bool {
+    match v {
+        Value::String(s) => s.len() > MAX_STRING_CHARS,
+        Value::Array(_) | Value::Object(_) if depth == 0 => true,
+        Value::Array(items) => {
+            items.len() > MAX_ARRAY_ITEMS || items.iter().any(|x| needs_cap(x, depth - 1))
+        }
+        Value::Object(m) => {
+            m.len() > MAX_OBJECT_MEMBERS
+                || !m.keys().is_sorted()
+                || m.iter()
+                    .any(|(k, x)| k.len() > MAX_NAME_CHARS || needs_cap(x, depth - 1))
+        }
+        _ => false,
     }
 }
 
@@ -214,6 +242,11 @@ fn cap_value(v: &Value, depth: usize) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
+
+    fn payload(v: Value) -> Payload {
+        Arc::new(v.as_object().cloned().unwrap())
+    }
 
     fn redactor(cfg: RedactionConfig) -> Redactor {
         Redactor::new(&cfg, Fingerprinter::new(Some(b"fingerprint-key"))).unwrap()
@@ -222,7 +255,7 @@ mod tests {
     #[test]
     fn default_keeps_registered_and_drops_personal_data() {
         let claims = json!({"sub": "u1", "email": "a@b.c", "name": "Ann", "scope": "read"});
-        let info = redactor(RedactionConfig::default()).redact(claims.as_object().unwrap());
+        let info = redactor(RedactionConfig::default()).redact(&payload(claims));
         assert_eq!(info.values.keys().collect::<Vec<_>>(), ["scope", "sub"]);
         assert_eq!(info.dropped, ["email", "name"]);
     }
@@ -236,15 +269,17 @@ mod tests {
             drop: vec!["sub".into()],
         };
         let claims = json!({"sub": "u1", "email": "a@b.c", "name": "Ann", "tenant": "t9"});
-        let info = redactor(cfg).redact(claims.as_object().unwrap());
+        let info = redactor(cfg).redact(&payload(claims));
         assert!(
-            info.values["email"]
+            info.values
+                .get("email")
+                .unwrap()
                 .as_str()
                 .unwrap()
                 .starts_with("hmac-sha256:")
         );
-        assert_eq!(info.values["name"], "***");
-        assert_eq!(info.values["tenant"], "t9");
+        assert_eq!(info.values.get("name").unwrap(), "***");
+        assert_eq!(info.values.get("tenant").unwrap(), "t9");
         assert_eq!(info.dropped, ["sub"]);
         let clash = RedactionConfig {
             keep: vec!["x".into()],
@@ -274,24 +309,28 @@ mod tests {
             keep,
             ..Default::default()
         })
-        .redact(&claims);
+        .redact(&Arc::new(claims));
         assert_eq!(info.values.len(), MAX_CLAIMS);
-        assert_eq!(info.values["c00"], 0);
+        assert_eq!(info.values.get("c00").unwrap(), 0);
         let capped = format!("{}…", "n".repeat(MAX_NAME_CHARS));
         assert!(
-            !info.values.contains_key(&capped),
+            info.values.get(&capped).is_none(),
             "sorted after the c.. claims"
         );
         assert_eq!(info.dropped.len(), 7);
         assert_eq!(
-            info.dropped[..6],
+            info.dropped.iter().take(6).collect::<Vec<_>>(),
             ["c64", "c65", "c66", "c67", "c68", "c69"]
         );
-        assert_eq!(info.dropped[6], capped, "two long names cap to one entry");
+        assert_eq!(
+            info.dropped.iter().nth(6).unwrap(),
+            capped,
+            "two long names cap to one entry"
+        );
 
         // Under the caps, every kept claim is in `values` and the rest in `dropped`, sorted.
         let few = json!({"zeta": 1, "sub": "u", "aud": ["a"], "email": "e", "iss": "i"});
-        let info = redactor(RedactionConfig::default()).redact(few.as_object().unwrap());
+        let info = redactor(RedactionConfig::default()).redact(&payload(few));
         assert_eq!(
             info.values.keys().collect::<Vec<_>>(),
             ["aud", "iss", "sub"]
@@ -303,12 +342,18 @@ mod tests {
     fn caps_sizes() {
         let long = "x".repeat(10_000);
         let claims = json!({"sub": long, "roles": (0..100).collect::<Vec<_>>()});
-        let info = redactor(RedactionConfig::default()).redact(claims.as_object().unwrap());
+        let info = redactor(RedactionConfig::default()).redact(&payload(claims));
         assert_eq!(
-            info.values["sub"].as_str().unwrap().chars().count(),
+            info.values
+                .get("sub")
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
             MAX_STRING_CHARS + 1
         );
-        let roles = info.values["roles"].as_array().unwrap();
+        let roles = info.values.get("roles").unwrap().as_array().unwrap();
         assert_eq!(roles.len(), MAX_ARRAY_ITEMS + 1);
         assert_eq!(roles[MAX_ARRAY_ITEMS], "…(+68)");
     }

@@ -16,8 +16,8 @@ use crate::json;
 use crate::keys::{self, VerificationKey};
 use crate::lifecycle::{LifecycleCheck, LifecycleVerdict, TokenIdentity};
 use crate::record::{
-    AuditRecord, AuthzInfo, Event, FailedCheck, Failure, Outcome, SCHEMA, TokenInfo, VerifierInfo,
-    new_record_id,
+    AuditRecord, AuthzInfo, Event, FailedCheck, Failure, Outcome, Payload, SCHEMA, TokenInfo,
+    VerifierInfo, new_record_id,
 };
 use crate::redaction::{Redactor, cap_str};
 use crate::sink::{AuditSink, SinkLosses};
@@ -167,7 +167,7 @@ struct Presented {
     size: usize,
     fingerprint: Option<String>,
     header: Option<Header>,
-    payload: Option<Map<String, Value>>,
+    payload: Option<Payload>,
 }
 
 /// One failed check.
@@ -459,7 +459,7 @@ impl Verifier {
         })
         .unwrap_or_else(|| Err("payload is not base64url".to_string()));
         match payload {
-            Ok(m) => p.payload = Some(m),
+            Ok(m) => p.payload = Some(Arc::new(m)),
             Err(d) => return Front::Rejected(p, Check::new(FailureKind::Malformed, d)),
         }
         let signature = match URL_SAFE_NO_PAD.decode(s64) {
@@ -649,7 +649,7 @@ impl Verifier {
             let record = self.build_record(start, ctx, &mut p, false, vec![check], None);
             return self.emit(record, None);
         }
-        let empty = Map::new();
+        let empty = Payload::default();
         let payload = p.payload.as_ref().unwrap_or(&empty);
         let no_header = Header::default();
         let header = p.header.as_ref().unwrap_or(&no_header);
@@ -668,11 +668,7 @@ impl Verifier {
         }
         let accepted = checks.is_empty();
         let record = self.build_record(start, ctx, &mut p, true, checks, authz_info);
-        let claims = if accepted {
-            p.payload.map(Arc::new)
-        } else {
-            None
-        };
+        let claims = if accepted { p.payload } else { None };
         self.emit(record, claims)
     }
 

@@ -24,9 +24,12 @@ pub(crate) fn rejected(n: u64, kind: FailureKind) -> Arc<AuditRecord> {
 }
 
 fn build(n: u64, kind: Option<FailureKind>) -> AuditRecord {
-    let mut values = std::collections::BTreeMap::new();
-    values.insert("sub".to_string(), json!("user-17"));
-    values.insert("scope".to_string(), json!("orders:read orders:write"));
+    let values = [
+        ("sub".to_string(), json!("user-17")),
+        ("scope".to_string(), json!("orders:read orders:write")),
+    ]
+    .into_iter()
+    .collect();
     AuditRecord {
         schema: SCHEMA.to_string(),
         id: format!("rec-{n}"),
@@ -61,7 +64,7 @@ fn build(n: u64, kind: Option<FailureKind>) -> AuditRecord {
         },
         claims: ClaimsInfo {
             values,
-            dropped: vec!["email".to_string()],
+            dropped: ["email".to_string()].into_iter().collect(),
         },
         request: RequestContext::new()
             .correlation_id(format!("req-{n}"))
