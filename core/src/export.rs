@@ -122,9 +122,9 @@ pub fn to_ocsf(record: &AuditRecord) -> Value {
     set(
         &mut e,
         "metadata.product.version",
-        Some(record.verifier.version.as_str()),
+        Some(&*record.verifier.version),
     );
-    set(&mut e, "service.name", Some(record.verifier.name.as_str()));
+    set(&mut e, "service.name", Some(&*record.verifier.name));
     set(&mut e, "user.uid", subject(record));
     match client_ip(record) {
         Some(ip) => set(&mut e, "src_endpoint.ip", Some(ip.to_string())),
@@ -571,10 +571,7 @@ mod tests {
         assert_eq!(o["metadata"]["correlation_uid"], TRACE);
         assert_eq!(o["metadata"]["event_code"], "authn_token_valid");
         assert_eq!(o["metadata"]["product"]["name"], "jwt-audit");
-        assert_eq!(
-            o["metadata"]["product"]["version"],
-            r.verifier.version.as_str()
-        );
+        assert_eq!(o["metadata"]["product"]["version"], &*r.verifier.version);
         assert_eq!(o["service"]["name"], "orders-api");
         assert_eq!(o["user"]["uid"], "user-1");
         assert_eq!(o["src_endpoint"]["ip"], "203.0.113.7");

@@ -7,6 +7,8 @@ use crate::timefmt;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 pub use crate::claims::{ClaimNames, ClaimValues, NamesIter, Payload, ValuesIter};
 
@@ -17,7 +19,7 @@ pub const SCHEMA: &str = "jwt-audit/v1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Always [`SCHEMA`].
-    pub schema: String,
+    pub schema: Cow<'static, str>,
     /// Unique, time-ordered (UUIDv7).
     pub id: String,
     /// When the verification happened, unix milliseconds; JSON: RFC 3339 UTC with milliseconds.
@@ -171,6 +173,24 @@ pub struct TokenInfo {
     pub exp: Option<Value>,
 }
 
+impl TokenInfo {
+    /// The registered claims repeated in the token section, in its field order.
+    pub const REGISTERED: [&'static str; 6] = ["jti", "iss", "aud", "iat", "nbf", "exp"];
+
+    /// The field of registered claim `name`, if it is one.
+    pub(crate) fn registered_mut(&mut self, name: &str) -> Option<&mut Option<Value>> {
+        Some(match name {
+            "jti" => &mut self.jti,
+            "iss" => &mut self.iss,
+            "aud" => &mut self.aud,
+            "iat" => &mut self.iat,
+            "nbf" => &mut self.nbf,
+            "exp" => &mut self.exp,
+            _ => return None,
+        })
+    }
+}
+
 /// The payload after redaction. Kept claims are shared with the verified payload, not copied.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClaimsInfo {
@@ -216,8 +236,9 @@ impl Decision {
 /// Which verifier produced the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifierInfo {
-    pub name: String,
-    pub version: String,
+    /// Shared by every record of a verifier (cloning the record does not copy it).
+    pub name: Arc<str>,
+    pub version: Arc<str>,
 }
 
 fn ser_time<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -589,7 +610,7 @@ mod tests {
 
     fn base() -> AuditRecord {
         AuditRecord {
-            schema: SCHEMA.to_string(),
+            schema: SCHEMA.into(),
             id: "0190a7c4-1f2e-7abc-8def-0123456789ab".to_string(),
             time_ms: 1_700_000_000_123,
             duration_us: 42,
@@ -602,8 +623,8 @@ mod tests {
             request: RequestContext::default(),
             authz: None,
             verifier: VerifierInfo {
-                name: "jwt-audit".to_string(),
-                version: "0.1.0".to_string(),
+                name: "jwt-audit".into(),
+                version: "0.1.0".into(),
             },
         }
     }
@@ -691,7 +712,7 @@ mod tests {
                 granted: Grants::default(),
                 decision: Decision::Deny,
             });
-            r.verifier.name = s;
+            r.verifier.name = s.into();
             records.push(r);
         }
         let numbers = json!([

@@ -842,30 +842,31 @@ impl Verifier {
             capped(&mut h.kid, MAX_KID_CHARS),
             capped(&mut h.typ, MAX_TYP_CHARS),
         );
-        // The redacted value of a registered claim: already in `claims` unless the claim cap left
-        // it out there.
-        let registered = |name: &str| match claims.values.get(name) {
-            Some(v) => Some(v.clone()),
-            None => p
-                .payload
-                .as_ref()
-                .and_then(|c| c.get(name))
-                .and_then(|v| inner.redactor.apply(name, v)),
-        };
-        let token = TokenInfo {
+        let mut token = TokenInfo {
             fingerprint: p.fingerprint.take(),
             alg,
             kid,
             typ,
             size: p.size,
             trusted,
-            jti: registered("jti"),
-            iss: registered("iss"),
-            aud: registered("aud"),
-            iat: registered("iat"),
-            nbf: registered("nbf"),
-            exp: registered("exp"),
+            ..TokenInfo::default()
         };
+        // The redacted values of the registered claims, from `claims` in one pass; a claim the
+        // cap left out there is redacted on its own.
+        for (name, v) in &claims.values {
+            if let Some(slot) = token.registered_mut(name) {
+                *slot = Some(v.clone());
+            }
+        }
+        if let Some(payload) = &p.payload {
+            for name in TokenInfo::REGISTERED {
+                if let Some(slot) = token.registered_mut(name).filter(|s| s.is_none()) {
+                    *slot = payload
+                        .get(name)
+                        .and_then(|v| inner.redactor.apply(name, v));
+                }
+            }
+        }
         let kind = checks.first().map(|c| c.kind);
         let severity = match checks.first() {
             None => Severity::Info,
@@ -886,7 +887,7 @@ impl Verifier {
         });
         let (id, time_ms) = self.stamp();
         AuditRecord {
-            schema: SCHEMA.to_string(),
+            schema: SCHEMA.into(),
             id,
             time_ms,
             duration_us: start.elapsed().as_micros() as u64,
@@ -1249,8 +1250,8 @@ impl VerifierBuilder {
                 redactor,
                 fingerprinter,
                 info: VerifierInfo {
-                    name: c.name,
-                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    name: c.name.into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
                 },
                 sinks: self.sinks,
                 lifecycle: self.lifecycle,

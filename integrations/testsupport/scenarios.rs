@@ -200,7 +200,7 @@ pub async fn valid_token(server: &Server) {
     assert_eq!(r.request.client_ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(r.request.user_agent.as_deref(), Some(USER_AGENT));
     assert_eq!(r.token.iss, Some(json!(ISSUER)));
-    assert_eq!(r.verifier.name, "integration-test");
+    assert_eq!(&*r.verifier.name, "integration-test");
     assert!(!r.to_json().contains(&token));
 }
 

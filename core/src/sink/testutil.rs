@@ -31,7 +31,7 @@ fn build(n: u64, kind: Option<FailureKind>) -> AuditRecord {
     .into_iter()
     .collect();
     AuditRecord {
-        schema: SCHEMA.to_string(),
+        schema: SCHEMA.into(),
         id: format!("rec-{n}"),
         time_ms: 1_767_225_600_123 + n as i64,
         duration_us: 42,
@@ -73,8 +73,8 @@ fn build(n: u64, kind: Option<FailureKind>) -> AuditRecord {
             .path("/orders"),
         authz: None,
         verifier: VerifierInfo {
-            name: "jwt-audit".to_string(),
-            version: "0.1.0".to_string(),
+            name: "jwt-audit".into(),
+            version: "0.1.0".into(),
         },
     }
 }
