@@ -12,8 +12,8 @@ use convert::{config_value, requirement, type_name};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString};
+use std::sync::{Arc, OnceLock};
 
 /// Rust-side allocations of the extension (records, parsed claims) go to mimalloc; Python objects
 /// are still allocated by CPython.
@@ -40,22 +40,26 @@ fn config_error(py: Python<'_>, e: jwt_audit::ConfigError) -> PyErr {
 #[pyclass(frozen, module = "jwt_audit", name = "Verifier")]
 struct Verifier {
     inner: jwt_audit::Verifier,
+    /// Python strings and dict templates for its records and claims.
+    cache: Arc<pyser::Cache>,
 }
 
 /// The outcome of one verification: `.ok`, `.claims`, `.record`, `.record_json`.
 #[pyclass(frozen, module = "jwt_audit", name = "Verification")]
 struct Verification {
     inner: jwt_audit::Verification,
-    record: PyOnceLock<Py<PyAny>>,
-    claims: PyOnceLock<Py<PyAny>>,
+    cache: Arc<pyser::Cache>,
+    record: OnceLock<Py<PyAny>>,
+    claims: OnceLock<Py<PyAny>>,
 }
 
 impl Verification {
-    fn new(inner: jwt_audit::Verification) -> Self {
+    fn new(inner: jwt_audit::Verification, cache: Arc<pyser::Cache>) -> Self {
         Self {
             inner,
-            record: PyOnceLock::new(),
-            claims: PyOnceLock::new(),
+            cache,
+            record: OnceLock::new(),
+            claims: OnceLock::new(),
         }
     }
 }
@@ -119,7 +123,7 @@ impl Verifier {
         let v = py.detach(|| f(&self.inner));
         match sink::take_pending() {
             Some(interrupt) => Err(interrupt),
-            None => Ok(Verification::new(v)),
+            None => Ok(Verification::new(v, self.cache.clone())),
         }
     }
 }
@@ -137,19 +141,20 @@ impl Verifier {
         if sink_spec.is_some() {
             options.del_item("sink")?;
         }
+        let cache = Arc::new(pyser::Cache::default());
         let build = || -> Result<jwt_audit::Verifier, jwt_audit::ConfigError> {
             let value = config_value(options.as_any(), "")?;
             let cfg = jwt_audit::VerifierConfig::from_json_value(value)?;
             let mut builder = jwt_audit::Verifier::builder().config(cfg);
             if let Some(spec) = &sink_spec {
-                for s in sink::sinks(spec, "sink")? {
+                for s in sink::sinks(spec, "sink", &cache)? {
                     builder = builder.shared_sink(s);
                 }
             }
             builder.build()
         };
         build()
-            .map(|inner| Self { inner })
+            .map(|inner| Self { inner, cache })
             .map_err(|e| config_error(py, e))
     }
 
@@ -255,6 +260,21 @@ impl Verifier {
     }
 }
 
+/// The object in `cell`, made by `make` on first use. Two threads may both make it; the first one
+/// kept is returned to both. (Unlike `PyOnceLock`, this never releases the GIL: cheaper, and
+/// `make` only runs Rust code and CPython allocations.)
+fn once(
+    py: Python<'_>,
+    cell: &OnceLock<Py<PyAny>>,
+    make: impl FnOnce() -> PyResult<Py<PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    if let Some(v) = cell.get() {
+        return Ok(v.clone_ref(py));
+    }
+    let v = make()?;
+    Ok(cell.get_or_init(|| v).clone_ref(py))
+}
+
 #[pymethods]
 impl Verification {
     /// `True` when every check passed.
@@ -272,22 +292,18 @@ impl Verification {
     /// The verified claims (not redacted) when accepted, else `None`.
     #[getter]
     fn claims(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.claims
-            .get_or_try_init(py, || match self.inner.claims() {
-                Some(c) => Ok(pyser::to_py(py, c)?.unbind()),
-                None => Ok::<_, PyErr>(py.None()),
-            })
-            .map(|c| c.clone_ref(py))
+        once(py, &self.claims, || match self.inner.claims() {
+            Some(c) => Ok(pyser::to_py_cached(py, c, &self.cache, true)?.unbind()),
+            None => Ok(py.None()),
+        })
     }
 
     /// The audit record as a dict (built on first access, then the same dict).
     #[getter]
     fn record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.record
-            .get_or_try_init(py, || {
-                Ok::<_, PyErr>(pyser::to_py(py, &**self.inner.record())?.unbind())
-            })
-            .map(|r| r.clone_ref(py))
+        once(py, &self.record, || {
+            Ok(pyser::record_to_py(py, self.inner.record(), &self.cache)?.unbind())
+        })
     }
 
     /// The audit record as canonical JSON (the same bytes in every binding).

@@ -32,6 +32,8 @@ enum Target {
 /// A Python callable or `logging.Logger` as an [`AuditSink`].
 pub struct PySink {
     target: Target,
+    /// The verifier's Python strings and templates.
+    cache: Arc<pyser::Cache>,
     /// The first failure is reported on the `jwt_audit` logger; later ones are only counted.
     reported: AtomicBool,
 }
@@ -50,14 +52,15 @@ impl PySink {
     fn deliver(&self, py: Python<'_>, record: &AuditRecord) -> PyResult<()> {
         match &self.target {
             Target::Callable(f) => {
-                f.bind(py).call1((pyser::to_py(py, record)?,))?;
+                f.bind(py)
+                    .call1((pyser::record_to_py(py, record, &self.cache)?,))?;
             }
             Target::Logger(logger) => {
                 let logger = logger.bind(py);
                 let level = level(record.severity);
                 if logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
                     let kwargs = PyDict::new(py);
-                    kwargs.set_item("extra", pyser::to_py(py, record)?)?;
+                    kwargs.set_item("extra", pyser::record_to_py(py, record, &self.cache)?)?;
                     logger.call_method("log", (level, record.to_json()), Some(&kwargs))?;
                 }
             }
@@ -108,6 +111,7 @@ impl AuditSink for PySink {
 pub fn sinks(
     spec: &Bound<'_, PyAny>,
     option: &str,
+    cache: &Arc<pyser::Cache>,
 ) -> Result<Vec<Arc<dyn AuditSink>>, ConfigError> {
     let py = spec.py();
     let err = |message: String| ConfigError {
@@ -121,13 +125,14 @@ pub fn sinks(
         let mut all = Vec::new();
         for (i, item) in spec.try_iter().map_err(|e| err(e.to_string()))?.enumerate() {
             let item = item.map_err(|e| err(e.to_string()))?;
-            all.extend(sinks(&item, &format!("{option}[{i}]"))?);
+            all.extend(sinks(&item, &format!("{option}[{i}]"), cache)?);
         }
         return Ok(all);
     }
     let py_sink = |target| -> Vec<Arc<dyn AuditSink>> {
         vec![Arc::new(PySink {
             target,
+            cache: cache.clone(),
             reported: AtomicBool::new(false),
         })]
     };
