@@ -38,6 +38,8 @@ pub const MAX_VALUE_DEPTH: usize = 4;
 pub const MAX_CLAIMS: usize = 64;
 /// Longest claim name written (in characters).
 pub const MAX_NAME_CHARS: usize = 64;
+/// Most claim names the four override lists may hold together.
+pub const MAX_OVERRIDES: usize = 1000;
 /// What a masked value becomes.
 pub const MASK: &str = "***";
 
@@ -76,11 +78,19 @@ impl Redactor {
                 if overrides
                     .insert(name.clone(), t)
                     .is_some_and(|prev| prev != t)
-                    || overrides.len() > 1000
                 {
                     return Err(ConfigError::new(
                         format!("redaction.{list}"),
-                        format!("claim `{name}` appears in more than one list"),
+                        format!(
+                            "claim `{}` appears in more than one list",
+                            cap_str(name, 64)
+                        ),
+                    ));
+                }
+                if overrides.len() > MAX_OVERRIDES {
+                    return Err(ConfigError::new(
+                        format!("redaction.{list}"),
+                        format!("more than {MAX_OVERRIDES} claims are listed"),
                     ));
                 }
             }
@@ -293,6 +303,15 @@ mod tests {
                 .option,
             "redaction.drop"
         );
+        let many = RedactionConfig {
+            hash: (0..=MAX_OVERRIDES).map(|i| format!("c{i}")).collect(),
+            ..Default::default()
+        };
+        let err = Redactor::new(&many, Fingerprinter::new(None))
+            .err()
+            .unwrap();
+        assert_eq!(err.option, "redaction.hash");
+        assert_eq!(err.message, "more than 1000 claims are listed");
     }
 
     #[test]
