@@ -74,12 +74,16 @@ mod backend {
 
     /// An HMAC key with its schedule computed once: the hash states after the inner and outer
     /// padded key blocks, cloned for each verification (two compression calls fewer per token).
-    /// Those states are key-equivalent material.
+    /// Those states are key-equivalent material: they are wiped on drop (checked below).
     pub(crate) enum HmacKey {
         Hs256(hmac::Hmac<sha2::Sha256>),
         Hs384(hmac::Hmac<sha2::Sha384>),
         Hs512(hmac::Hmac<sha2::Sha512>),
     }
+
+    const _: () = crate::fingerprint::hmac_key_state_wiped_on_drop::<sha2::Sha256>();
+    const _: () = crate::fingerprint::hmac_key_state_wiped_on_drop::<sha2::Sha384>();
+    const _: () = crate::fingerprint::hmac_key_state_wiped_on_drop::<sha2::Sha512>();
 
     pub(crate) fn prepare(material: &KeyMaterial, alg: Algorithm) -> Result<PreparedKey, String> {
         let KeyMaterial::Hmac(secret) = material else {

@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::digest::zeroize::ZeroizeOnDrop;
 use hmac::{Mac, digest::KeyInit};
 use sha2::{Digest, Sha256};
 
@@ -15,8 +16,22 @@ pub const SCHEME_HMAC_SHA256: &str = "hmac-sha256";
 /// Computes fingerprints and claim digests with one (optional) key.
 #[derive(Clone)]
 pub struct Fingerprinter {
+    /// The key's prepared HMAC state (key-equivalent), wiped on drop (checked below).
     keyed: Option<hmac::Hmac<Sha256>>,
 }
+
+/// Compiles only if a prepared `Hmac<D>` is wiped on drop: its key-derived part is two hash states
+/// (after the inner and outer padded key blocks) of type `D::Core`, which zeroize themselves on
+/// drop with sha2's `zeroize` feature. (hmac 0.13's `Hmac` does not carry the `ZeroizeOnDrop`
+/// marker itself, but its drop glue drops those states.)
+pub(crate) const fn hmac_key_state_wiped_on_drop<D>()
+where
+    D: hmac::EagerHash,
+    D::Core: ZeroizeOnDrop,
+{
+}
+
+const _: () = hmac_key_state_wiped_on_drop::<Sha256>();
 
 impl Fingerprinter {
     /// Unkeyed (`sha256:`) when `key` is `None`, else HMAC-SHA256 (`hmac-sha256:`).
