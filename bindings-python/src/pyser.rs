@@ -185,7 +185,10 @@ impl Inner {
     }
 }
 
-/// The fields of one struct type and a dict with those keys (in order) and `None` values.
+/// The fields of one struct type and a dict with those keys (in order). Its values are `None`, or
+/// the last value of a field that was an object made once and reused (a cached string, an enum
+/// variant, a bool, `None`, a small int), so that a copy already holds it: setting it again is
+/// skipped. Only immutable objects are kept, and a record dict is a shallow copy.
 struct Template {
     name: &'static str,
     fields: Vec<&'static str>,
@@ -193,12 +196,16 @@ struct Template {
     keys: Vec<*mut ffi::PyObject>,
     repeating: Vec<bool>,
     dict: Py<PyDict>,
+    /// The values in `dict` (borrowed from it), by field.
+    values: RefCell<Vec<*mut ffi::PyObject>>,
 }
 
-// SAFETY: the raw key pointers are strong references held by `Inner::statics` (never removed);
-// they are only dereferenced through the CPython API with the GIL held.
+// SAFETY: the raw pointers are strong references held by `Inner::statics` (keys, never removed)
+// or by `dict` (values, updated together); they are only dereferenced through the CPython API
+// with the GIL held. A template is only reached through the verifier's locked cache (`Cx`), so
+// `values` is never borrowed from two threads at once.
 unsafe impl Send for Template {}
-// SAFETY: as for `Send`; the template is never modified once made.
+// SAFETY: as for `Send`.
 unsafe impl Sync for Template {}
 
 /// One conversion.
@@ -212,6 +219,8 @@ struct Cx<'py, 'c> {
     ints: RefCell<Ints<'py>>,
     /// Set by a map key in [`REPEATING_CLAIMS`], for its value.
     repeating_key: Cell<Option<&'static str>>,
+    /// The last value made is one that recurs (see [`Template`]).
+    stable: Cell<bool>,
 }
 
 /// Integers made so far in this conversion (`token.exp` and `claims.values.exp`, …).
@@ -243,6 +252,7 @@ impl<'py, 'c> Cx<'py, 'c> {
             time_ms: None,
             ints: RefCell::new(Ints(Vec::with_capacity(SHARED_INTS))),
             repeating_key: Cell::new(None),
+            stable: Cell::new(false),
         }
     }
 
@@ -287,13 +297,27 @@ impl<'py, 'c> Cx<'py, 'c> {
     /// A string value; `field` names a [`REPEATING`] field (or claim) it is the value of.
     fn string(&self, s: &str, field: Option<&'static str>) -> Bound<'py, PyAny> {
         match (field, &self.cache) {
-            (Some(field), Some(c)) => c.borrow_mut().repeating_str(self.py, field, s),
+            (Some(field), Some(c)) => {
+                self.recurring(c.borrow_mut().repeating_str(self.py, field, s))
+            }
             _ => PyString::new(self.py, s).into_any(),
         }
     }
 
     fn int(&self, v: i128) -> Bound<'py, PyAny> {
-        self.ints.borrow_mut().get(self.py, v)
+        let o = self.ints.borrow_mut().get(self.py, v);
+        // CPython keeps one object for each of these.
+        if (-5..=256).contains(&v) {
+            self.recurring(o)
+        } else {
+            o
+        }
+    }
+
+    /// `o`, noted as an object that recurs.
+    fn recurring(&self, o: Bound<'py, PyAny>) -> Bound<'py, PyAny> {
+        self.stable.set(true);
+        o
     }
 
     /// A new dict for a struct named `name`, from its template when there is one.
@@ -412,6 +436,7 @@ impl<'a, 'py, 'c> PySerializer<'a, 'py, 'c> {
         }
     }
     fn tagged(self, name: &'static str, value: Bound<'py, PyAny>) -> Out<'py> {
+        self.cx.stable.set(false);
         let dict = PyDict::new(self.cx.py);
         dict.set_item(self.cx.static_str(name), value)?;
         Ok(dict.into_any())
@@ -430,7 +455,9 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
     type SerializeStructVariant = Variant<Map<'a, 'py, 'c>>;
 
     fn serialize_bool(self, v: bool) -> Out<'py> {
-        Ok(PyBool::new(self.cx.py, v).to_owned().into_any())
+        Ok(self
+            .cx
+            .recurring(PyBool::new(self.cx.py, v).to_owned().into_any()))
     }
     fn serialize_i8(self, v: i8) -> Out<'py> {
         self.serialize_i64(v.into())
@@ -476,7 +503,7 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
         Ok(PyBytes::new(self.cx.py, v).into_any())
     }
     fn serialize_none(self) -> Out<'py> {
-        Ok(self.cx.py.None().into_bound(self.cx.py))
+        Ok(self.cx.recurring(self.cx.py.None().into_bound(self.cx.py)))
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Out<'py> {
         value.serialize(self)
@@ -493,7 +520,7 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
         _i: u32,
         variant: &'static str,
     ) -> Out<'py> {
-        Ok(self.cx.static_str(variant))
+        Ok(self.cx.recurring(self.cx.static_str(variant)))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -581,6 +608,7 @@ impl<'py> Seq<'_, 'py, '_> {
         Ok(())
     }
     fn finish(self) -> Out<'py> {
+        self.cx.stable.set(false);
         Ok(PyList::new(self.cx.py, self.items)?.into_any())
     }
 }
@@ -653,6 +681,7 @@ impl<'py> ser::SerializeMap for Map<'_, 'py, '_> {
         Ok(self.dict.set_item(key, value)?)
     }
     fn end(self) -> Out<'py> {
+        self.cx.stable.set(false);
         Ok(self.dict.into_any())
     }
 }
@@ -682,7 +711,7 @@ fn del(dict: &Bound<'_, PyDict>, key: *mut ffi::PyObject) -> Result<(), Error> {
 impl<'py> Struct<'_, 'py, '_> {
     /// The next field is `key`: its template key if the template holds it at that place (`None`
     /// otherwise, after turning the dict into a plain one), and whether its value repeats.
-    fn next(&mut self, key: &'static str) -> Result<(Option<*mut ffi::PyObject>, bool), Error> {
+    fn next(&mut self, key: &'static str) -> Result<(Option<usize>, bool), Error> {
         let Fields::Templated { t: tpl, i } = &mut self.fields else {
             return Ok((None, REPEATING.contains(&key)));
         };
@@ -693,7 +722,7 @@ impl<'py> Struct<'_, 'py, '_> {
             .is_some_and(|f| std::ptr::eq(*f, key) || *f == key)
         {
             *i += 1;
-            return Ok((Some(tpl.keys[at]), tpl.repeating[at]));
+            return Ok((Some(at), tpl.repeating[at]));
         }
         let (tpl, i) = (tpl.clone(), at);
         // Not the template's order: keep the fields set so far (in order) in a plain dict.
@@ -719,20 +748,29 @@ impl<'py> Struct<'_, 'py, '_> {
         } else {
             Hint::Value
         };
+        self.cx.stable.set(false);
         let value = if self.record && key == "time" {
             self.time(value)?
         } else {
             value.serialize(PySerializer { cx: self.cx, hint })?
         };
-        if let Fields::Learning { fields, .. } = &mut self.fields {
-            fields.push(key);
+        let (Some(at), Fields::Templated { t, .. }) = (slot, &self.fields) else {
+            if let Fields::Learning { fields, .. } = &mut self.fields {
+                fields.push(key);
+            }
+            return set(&self.dict, self.cx.static_str(key).as_ptr(), &value);
+        };
+        let mut values = t.values.borrow_mut();
+        if values[at] == value.as_ptr() {
+            // The copy holds it already.
+            return Ok(());
         }
-        match slot {
-            // The template's value is `None` already.
-            Some(_) if value.is_none() => Ok(()),
-            Some(k) => set(&self.dict, k, &value),
-            None => set(&self.dict, self.cx.static_str(key).as_ptr(), &value),
+        set(&self.dict, t.keys[at], &value)?;
+        if self.cx.stable.get() {
+            set(t.dict.bind(self.cx.py), t.keys[at], &value)?;
+            values[at] = value.as_ptr();
         }
+        Ok(())
     }
 
     /// The record's `time` string: made once per millisecond.
@@ -743,14 +781,15 @@ impl<'py> Struct<'_, 'py, '_> {
         if let Some((at, s)) = &c.borrow().time
             && *at == ms
         {
-            return Ok(s.bind(self.cx.py).clone().into_any());
+            return Ok(self.cx.recurring(s.bind(self.cx.py).clone().into_any()));
         }
         let s = value.serialize(PySerializer::value(self.cx))?;
         c.borrow_mut().time = Some((ms, s.clone().unbind()));
-        Ok(s)
+        Ok(self.cx.recurring(s))
     }
 
     fn finish(self) -> Out<'py> {
+        self.cx.stable.set(false);
         match self.fields {
             Fields::Templated { t, i } => {
                 // Fields the template has and this value did not serialize.
@@ -769,6 +808,7 @@ impl<'py> Struct<'_, 'py, '_> {
                         keys.push(k);
                     }
                     c.templates.push(Arc::new(Template {
+                        values: RefCell::new(vec![self.cx.py.None().as_ptr(); fields.len()]),
                         name,
                         repeating: fields.iter().map(|f| REPEATING.contains(f)).collect(),
                         fields,
@@ -797,8 +837,10 @@ impl<'py> ser::SerializeStruct for Struct<'_, 'py, '_> {
         match &mut self.fields {
             Fields::Learning { fields, .. } => fields.push(key),
             Fields::Templated { .. } => {
-                if let (Some(k), _) = self.next(key)? {
-                    del(&self.dict, k)?;
+                if let (Some(at), _) = self.next(key)?
+                    && let Fields::Templated { t, .. } = &self.fields
+                {
+                    del(&self.dict, t.keys[at])?;
                 }
             }
             Fields::Plain => {}
