@@ -8,9 +8,15 @@ full audit record (fingerprint, redacted claims, UUIDv7 id) and the timed call r
 
 Noisy machines: implementations run in alternating rounds (each round times a batch of every
 implementation, in rotating order) and the table gives the median and the minimum over rounds;
-ratios use medians of the same run.
+ratios use medians of the same run. Batches are timed in CPU time of the calling thread by default
+(`--clock cpu`: time the process spends descheduled by other processes on a shared machine is not
+counted; every implementation here runs entirely on the calling thread), or in wall time
+(`--clock wall`).
 
-    python bench/bench.py [--rounds 15] [--batch-ms 40] [--json out.json]
+"jwt-audit core alone" is the core's `Verifier::verify` in a Rust loop inside the extension (no
+Python call, no conversion): the rows above it minus this one are the binding's own share.
+
+    python bench/bench.py [--rounds 15] [--batch-ms 40] [--clock cpu|wall] [--json out.json]
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from joserfc.jwk import ECKey, OctKey, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
 import jwt_audit
+from jwt_audit import _native
 
 KEYS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "keys"
 ISSUER = "https://issuer.example"
@@ -46,6 +53,10 @@ AUDIENCE = "orders-api"
 TARGETS = {"HS256": 10.0, "RS256": 3.0, "ES256": 3.0}
 
 Case = Dict[str, Callable[[], Any]]
+CORE = "jwt-audit core alone (Rust loop)"
+# Verifications per call of the core loop (its batch time is divided by this).
+CORE_LOOP = 50
+CLOCK: Callable[[], float] = time.thread_time
 
 
 def b64decode(s: str) -> bytes:
@@ -127,10 +138,14 @@ def cases() -> Dict[str, Case]:
         assert verifier.verify(token).ok and audit_check()["outcome"] == "accepted"
         assert pyjwt_check()["sub"] == joserfc_check()["sub"] == "user-123"
         crypto_check()
+        def core_loop(v: jwt_audit.Verifier = verifier, t: str = token) -> None:
+            _native._core_verify_loop(v, t, CORE_LOOP)
+
         out[alg] = {
             "jwt-audit (verify + record dict)": audit_check,
             "jwt-audit (verify + record_json str)": audit_json,
             "jwt-audit (verify, record not read)": audit_bare,
+            CORE: core_loop,
             "PyJWT": pyjwt_check,
             "joserfc": joserfc_check,
             "cryptography (signature only)": crypto_check,
@@ -140,10 +155,10 @@ def cases() -> Dict[str, Case]:
 
 def batch(f: Callable[[], Any], n: int) -> float:
     """Microseconds per call over a batch of n calls."""
-    start = time.perf_counter()
+    start = CLOCK()
     for _ in range(n):
         f()
-    return (time.perf_counter() - start) / n * 1e6
+    return (CLOCK() - start) / n * 1e6
 
 
 def measure(impls: Case, rounds: int, batch_ms: float) -> Dict[str, List[float]]:
@@ -157,7 +172,7 @@ def measure(impls: Case, rounds: int, batch_ms: float) -> Dict[str, List[float]]
     names = list(impls)
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            results[name].append(batch(impls[name], sizes[name]))
+            results[name].append(batch(impls[name], sizes[name]) / (CORE_LOOP if name == CORE else 1))
     return results
 
 
@@ -189,8 +204,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--batch-ms", type=float, default=40.0)
+    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.thread_time if args.clock == "cpu" else time.perf_counter
 
     load = os.getloadavg()
     print(f"# jwt-audit Python binding benchmark, {time.strftime('%Y-%m-%d %H:%M')}")
@@ -199,7 +217,8 @@ def main() -> int:
         f"joserfc {joserfc.__version__}, cryptography {cryptography.__version__}; "
         f"{os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
-    print(f"{args.rounds} alternating rounds of ~{args.batch_ms:.0f} ms batches; µs per verification\n")
+    clock = "CPU time of the thread" if args.clock == "cpu" else "wall time"
+    print(f"{args.rounds} alternating rounds of ~{args.batch_ms:.0f} ms batches ({clock}); µs per verification\n")
     report: Dict[str, Any] = {}
     failed = []
     print("| alg | implementation | median µs | min µs | PyJWT / this |")
@@ -217,7 +236,12 @@ def main() -> int:
             "joserfc_over_jwt_audit": med["joserfc"] / med[audit],
             "jwt_audit_over_bare_signature": med[audit] / med["cryptography (signature only)"],
         }
-        report[alg] = {"median_us": med, "min_us": fast, "ratios": ratios}
+        split = {
+            "core": med[CORE],
+            "binding_call": med["jwt-audit (verify, record not read)"] - med[CORE],
+            "record_dict": med[audit] - med["jwt-audit (verify, record not read)"],
+        }
+        report[alg] = {"median_us": med, "min_us": fast, "ratios": ratios, "split_us": split}
         if ratios["pyjwt_over_jwt_audit"] < TARGETS[alg]:
             failed.append(f"{alg}: {ratios['pyjwt_over_jwt_audit']:.1f}x < {TARGETS[alg]}x")
 
@@ -233,6 +257,11 @@ def main() -> int:
             f"{q['joserfc_over_jwt_audit']:.1f}x | {q['jwt_audit_over_bare_signature']:.1f}x | "
             f"≥ {TARGETS[alg]:.0f}x |"
         )
+
+    print("\njwt-audit (verify + record dict) split, medians, µs: core | binding call | record dict")
+    for alg, r in report.items():
+        q = r["split_us"]
+        print(f"- {alg}: {q['core']:.2f} | {q['binding_call']:.2f} | {q['record_dict']:.2f}")
 
     rs256 = cases()["RS256"]
     scaling = {

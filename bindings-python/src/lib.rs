@@ -358,6 +358,17 @@ fn new_correlation_id() -> String {
     jwt_audit::http::new_correlation_id()
 }
 
+/// Benchmark hook (`bench/bench.py` times it): the core's `Verifier::verify` of `token`, `n` times
+/// in a Rust loop (no Python call, no conversion; each verification and its record are dropped,
+/// as a Python caller's would be).
+#[pyfunction]
+fn _core_verify_loop(verifier: &Verifier, token: &str, n: u32) {
+    let ctx = jwt_audit::RequestContext::default();
+    for _ in 0..n {
+        std::hint::black_box(verifier.inner.verify(token, &ctx));
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Verifier>()?;
@@ -366,6 +377,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add_function(wrap_pyfunction!(correlation_id, m)?)?;
     m.add_function(wrap_pyfunction!(new_correlation_id, m)?)?;
+    m.add_function(wrap_pyfunction!(_core_verify_loop, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -99,3 +99,6 @@ def correlation_id(
 
 def new_correlation_id() -> str:
     """A fresh, time-ordered correlation id (UUIDv7)."""
+
+def _core_verify_loop(verifier: Verifier, token: str, n: int) -> None:
+    """Benchmark hook: the core verifies ``token`` ``n`` times in a Rust loop."""
