@@ -194,7 +194,7 @@ struct Template {
     fields: Vec<&'static str>,
     /// Borrowed from `Inner::statics` (which keeps them alive).
     keys: Vec<*mut ffi::PyObject>,
-    repeating: Vec<bool>,
+    hints: Vec<Hint>,
     dict: Py<PyDict>,
     /// The values in `dict` (borrowed from it), by field.
     values: RefCell<Vec<*mut ffi::PyObject>>,
@@ -355,6 +355,19 @@ enum Hint {
     Key,
     /// The value of a [`REPEATING`] field.
     Repeating(&'static str),
+    /// A list of claim names (`claims.dropped`): its strings are names.
+    Names,
+}
+
+/// The hint for the value of struct field `key`.
+fn field_hint(key: &'static str) -> Hint {
+    if REPEATING.contains(&key) {
+        Hint::Repeating(key)
+    } else if key == "dropped" {
+        Hint::Names
+    } else {
+        Hint::Value
+    }
 }
 
 /// A Python exception carried through serde.
@@ -393,6 +406,8 @@ type Out<'py> = Result<Bound<'py, PyAny>, Error>;
 struct Seq<'a, 'py, 'c> {
     cx: &'a Cx<'py, 'c>,
     items: Vec<Bound<'py, PyAny>>,
+    /// The elements are claim names.
+    names: bool,
 }
 
 struct Map<'a, 'py, 'c> {
@@ -496,7 +511,7 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
         Ok(match self.hint {
             Hint::Key => self.cx.name(v),
             Hint::Repeating(field) => self.cx.string(v, Some(field)),
-            Hint::Value => self.cx.string(v, None),
+            Hint::Value | Hint::Names => self.cx.string(v, None),
         })
     }
     fn serialize_bytes(self, v: &[u8]) -> Out<'py> {
@@ -543,6 +558,7 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
         Ok(Seq {
             cx: self.cx,
             items: Vec::with_capacity(len.unwrap_or(0)),
+            names: matches!(self.hint, Hint::Names),
         })
     }
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, Error> {
@@ -603,8 +619,9 @@ impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
 
 impl<'py> Seq<'_, 'py, '_> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let hint = if self.names { Hint::Key } else { Hint::Value };
         self.items
-            .push(value.serialize(PySerializer::value(self.cx))?);
+            .push(value.serialize(PySerializer { cx: self.cx, hint })?);
         Ok(())
     }
     fn finish(self) -> Out<'py> {
@@ -678,7 +695,7 @@ impl<'py> ser::SerializeMap for Map<'_, 'py, '_> {
             None => Hint::Value,
         };
         let value = value.serialize(PySerializer { cx: self.cx, hint })?;
-        Ok(self.dict.set_item(key, value)?)
+        set(&self.dict, key.as_ptr(), &value)
     }
     fn end(self) -> Out<'py> {
         self.cx.stable.set(false);
@@ -709,11 +726,11 @@ fn del(dict: &Bound<'_, PyDict>, key: *mut ffi::PyObject) -> Result<(), Error> {
 }
 
 impl<'py> Struct<'_, 'py, '_> {
-    /// The next field is `key`: its template key if the template holds it at that place (`None`
-    /// otherwise, after turning the dict into a plain one), and whether its value repeats.
-    fn next(&mut self, key: &'static str) -> Result<(Option<usize>, bool), Error> {
+    /// The next field is `key`: its place in the template if the template holds it there
+    /// (`None` otherwise, after turning the dict into a plain one), and the hint for its value.
+    fn next(&mut self, key: &'static str) -> Result<(Option<usize>, Hint), Error> {
         let Fields::Templated { t: tpl, i } = &mut self.fields else {
-            return Ok((None, REPEATING.contains(&key)));
+            return Ok((None, field_hint(key)));
         };
         let at = *i;
         if tpl
@@ -722,7 +739,7 @@ impl<'py> Struct<'_, 'py, '_> {
             .is_some_and(|f| std::ptr::eq(*f, key) || *f == key)
         {
             *i += 1;
-            return Ok((Some(at), tpl.repeating[at]));
+            return Ok((Some(at), tpl.hints[at]));
         }
         let (tpl, i) = (tpl.clone(), at);
         // Not the template's order: keep the fields set so far (in order) in a plain dict.
@@ -738,16 +755,11 @@ impl<'py> Struct<'_, 'py, '_> {
         }
         self.dict = plain;
         self.fields = Fields::Plain;
-        Ok((None, REPEATING.contains(&key)))
+        Ok((None, field_hint(key)))
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        let (slot, repeating) = self.next(key)?;
-        let hint = if repeating {
-            Hint::Repeating(key)
-        } else {
-            Hint::Value
-        };
+        let (slot, hint) = self.next(key)?;
         self.cx.stable.set(false);
         let value = if self.record && key == "time" {
             self.time(value)?
@@ -810,7 +822,7 @@ impl<'py> Struct<'_, 'py, '_> {
                     c.templates.push(Arc::new(Template {
                         values: RefCell::new(vec![self.cx.py.None().as_ptr(); fields.len()]),
                         name,
-                        repeating: fields.iter().map(|f| REPEATING.contains(f)).collect(),
+                        hints: fields.iter().map(|f| field_hint(f)).collect(),
                         fields,
                         keys,
                         dict: dict.unbind(),
