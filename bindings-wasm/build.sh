@@ -2,9 +2,9 @@
 # Builds the npm package's WebAssembly outputs:
 #   pkg/web/   ES module, explicit init (browsers, Cloudflare Workers / workerd)
 #   pkg/node/  CommonJS, loads the module synchronously (Node)
-# `./build.sh --bench` builds instead bench/.out/node/: the Node build with the benchmark-only
-# exports of src/bench.rs (cargo feature `bench`), which bench/bench.mjs uses to split a
-# verification's cost; it leaves pkg/ alone.
+# `./build.sh --bench` builds instead bench/.out/node/ and bench/.out/web/: the Node and web builds
+# with the benchmark-only exports of src/bench.rs (cargo feature `bench`), which bench/bench.mjs
+# (Node) and bench/floor.mjs (workerd) use to split a verification's cost; it leaves pkg/ alone.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli of the Cargo.lock version, and
 # `npm ci` (wasm-opt from npm binaryen). test.sh installs all three.
 set -euo pipefail
@@ -14,7 +14,7 @@ features=()
 outputs=(web:pkg/web nodejs:pkg/node)
 if [ "${1:-}" = --bench ]; then
   features=(--features bench)
-  outputs=(nodejs:bench/.out/node)
+  outputs=(nodejs:bench/.out/node web:bench/.out/web)
 fi
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e \
