@@ -107,11 +107,13 @@ impl AuditSink for PySink {
 }
 
 /// Builds the sinks a `sink=` option names: a callable, a `logging.Logger`, `"stdout"`,
-/// `{"file": path}`, or a list of these.
+/// `{"file": path}`, or a list of these. Sets `writes` when one of them writes to a file or
+/// stream itself (a system call that may block).
 pub fn sinks(
     spec: &Bound<'_, PyAny>,
     option: &str,
     cache: &Arc<pyser::Cache>,
+    writes: &mut bool,
 ) -> Result<Vec<Arc<dyn AuditSink>>, ConfigError> {
     let py = spec.py();
     let err = |message: String| ConfigError {
@@ -125,7 +127,7 @@ pub fn sinks(
         let mut all = Vec::new();
         for (i, item) in spec.try_iter().map_err(|e| err(e.to_string()))?.enumerate() {
             let item = item.map_err(|e| err(e.to_string()))?;
-            all.extend(sinks(&item, &format!("{option}[{i}]"), cache)?);
+            all.extend(sinks(&item, &format!("{option}[{i}]"), cache, writes)?);
         }
         return Ok(all);
     }
@@ -175,7 +177,10 @@ pub fn sinks(
         config_value(spec, option)?
     };
     match builtin_sink(&spec_value) {
-        Ok(Some(s)) => Ok(vec![s]),
+        Ok(Some(s)) => {
+            *writes = true;
+            Ok(vec![s])
+        }
         Ok(None) => Err(err(format!(
             "expected a callable, a logging.Logger, \"stdout\", {{\"file\": path}} or a list of \
              these, not {}",

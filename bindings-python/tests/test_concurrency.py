@@ -1,5 +1,6 @@
 """One verifier shared by many threads: no lost or duplicated records, consistent stats, and
-the GIL released while verifying (a Python sink re-acquires it without deadlocking)."""
+the GIL released while verifying (a Python sink re-acquires it without deadlocking), except for
+short HMAC verifications."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import jwt_audit
-from conftest import Records, claims, hs256, tamper
+from conftest import REPO, Records, claims, hs256, tamper
 
 THREADS = 16
 PER_THREAD = 250
@@ -55,14 +57,10 @@ def test_many_threads_lose_no_records(make_verifier: Callable[..., jwt_audit.Ver
     assert stats["sink_errors"] == 0
 
 
-def test_gil_is_released_while_verifying() -> None:
-    """With a huge switch interval the main thread never hands over the GIL by itself: the only
-    way the other Python thread can tick during the verification loop is the binding releasing
-    the GIL inside `verify`."""
-    verifier = jwt_audit.Verifier(
-        keys=[{"secret": "0123456789abcdef0123456789abcdef"}], algorithms=["HS256"], max_token_bytes=1 << 20
-    )
-    token = "a" * 1_000_000 + ".b.c"  # ~1 ms of Rust-only work (hashing) per call
+def ticks_of_another_thread(verify: Callable[[], Any], calls: int) -> int:
+    """How often another Python thread runs during `calls` calls of `verify`. With a huge switch
+    interval the main thread never hands over the GIL by itself: the only way the other thread
+    can tick is the binding releasing the GIL inside the call."""
     stop, started = threading.Event(), threading.Event()
     ticks = [0]
 
@@ -79,15 +77,43 @@ def test_gil_is_released_while_verifying() -> None:
         t.start()
         started.wait()
         base = ticks[0]
-        for _ in range(50):
-            verifier.verify(token)
+        for _ in range(calls):
+            verify()
         during = ticks[0] - base
         stop.set()
         t.join()
     finally:
         sys.setswitchinterval(old)
-    assert during > 0
+    return during
+
+
+SECRET32 = "0123456789abcdef0123456789abcdef"
+
+
+def test_gil_is_released_while_verifying() -> None:
+    verifier = jwt_audit.Verifier(keys=[{"secret": SECRET32}], algorithms=["HS256"], max_token_bytes=1 << 20)
+    token = "a" * 1_000_000 + ".b.c"  # ~1 ms of Rust-only work (hashing) per call
+    assert ticks_of_another_thread(lambda: verifier.verify(token), 50) > 0
     assert verifier.stats()["by_kind"] == {"malformed": 50}
+
+
+def test_gil_is_released_for_asymmetric_keys_and_writing_sinks(tmp_path: Path) -> None:
+    pem = (REPO / "tests" / "vectors" / "keys" / "rsa-1.pub.pem").read_text()
+    rsa = jwt_audit.Verifier(keys=[{"pem": pem}], algorithms=["RS256"])
+    assert ticks_of_another_thread(lambda: rsa.verify("a.b.c"), 50) > 0
+    to_file = jwt_audit.Verifier(
+        keys=[{"secret": SECRET32}], algorithms=["HS256"], sink={"file": str(tmp_path / "audit.jsonl")}
+    )
+    assert ticks_of_another_thread(lambda: to_file.verify(hs256(claims(), secret=SECRET32)), 50) > 0
+
+
+def test_short_hmac_verifications_keep_the_gil(records: Records) -> None:
+    """A few-microsecond HMAC verification keeps the GIL (releasing it would cost more than the
+    verification, and the caller would wait for it to come back); a Python sink still runs."""
+    verifier = jwt_audit.Verifier(keys=[{"secret": SECRET32}], algorithms=["HS256"], sink=records)
+    token = hs256(claims(), secret=SECRET32)
+    assert ticks_of_another_thread(lambda: verifier.verify(token), 200) == 0
+    assert verifier.stats()["accepted"] == 200 and len(records.records) == 200
 
 
 def test_sinks_raising_under_contention_are_all_counted(make_verifier: Callable[..., jwt_audit.Verifier]) -> None:
