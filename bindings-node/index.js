@@ -4,12 +4,14 @@
  *
  * Every decision is made by the Rust core (through the native addon in ./native); this file only
  * converts arguments, adapts sinks and adds the Express glue. Results, records and claims are
- * built by `fromNative`, which the addon calls with their values (cheaper than JSON text to parse).
+ * built here from a tape of numbers and one string that the addon hands over (`fromTape`: cheaper
+ * than JSON text to parse, and than making each value through N-API).
  */
 const native = require('./native/index.js')
 
 const NATIVE = Symbol('jwt-audit.native')
 const STATE = Symbol('jwt-audit.state')
+const TAPE = Symbol('jwt-audit.tape')
 const EMPTY_CONTEXT = Object.freeze({})
 const CONTEXT_FIELDS = [
   ['correlationId', 'correlation_id'],
@@ -32,12 +34,13 @@ function isPlainObject(value) {
 let sinkWarningEmitted = false
 
 /**
- * A function sink as the native layer calls it (with a record object). An exception goes back to
- * the native layer, which counts it (`stats().sink_errors`); the first one per process also
- * raises a warning, without the error's message (which may quote the record).
+ * A function sink as the native layer calls it (with a record's text, its tape in `state`). An
+ * exception goes back to the native layer, which counts it (`stats().sink_errors`); the first one
+ * per process also raises a warning, without the error's message (which may quote the record).
  */
-function adaptSink(fn) {
-  return (record) => {
+function adaptSink(fn, state) {
+  return (text) => {
+    const record = recordFromTape(state, text)
     try {
       fn(record)
     } catch (err) {
@@ -54,11 +57,11 @@ function adaptSink(fn) {
 }
 
 /** Splits the JS-only `sink` option into built-in specs (handled natively) and functions. */
-function splitSinks(spec) {
+function splitSinks(spec, state) {
   const builtin = []
   const functions = []
   for (const s of Array.isArray(spec) ? spec : spec === undefined ? [] : [spec]) {
-    if (typeof s === 'function') functions.push(adaptSink(s))
+    if (typeof s === 'function') functions.push(adaptSink(s, state))
     else builtin.push(s)
   }
   return { builtin, functions }
@@ -103,17 +106,24 @@ function jsonData(value, path) {
   }
 }
 
+/**
+ * The native verifier of `config`, and the state its results are read with: the kept `names`
+ * and the `tape` (see `fromTape`; the addon replaces the tape by a larger one when needed).
+ */
 function nativeVerifier(config) {
   if (!isPlainObject(config)) throw configError('config', `must be an object (got ${typeName(config)})`)
   const { sink, ...options } = config
-  const { builtin, functions } = splitSinks(sink)
-  return new native.NativeVerifier(
+  const state = { names: [], tape: new Float64Array(512) }
+  const { builtin, functions } = splitSinks(sink, state)
+  const n = new native.NativeVerifier(
     JSON.stringify(jsonData(options, '')),
     builtin.map((s) => jsonData(s, 'sink')),
     functions,
-    fromNative,
+    (text) => fromTape(state, text),
+    state,
     INHERITED,
   )
+  return { n, state }
 }
 
 function checkToken(token) {
@@ -190,76 +200,189 @@ function recordTime(time) {
 
 /**
  * The property names a plain object inherits. Assigning one would call `__proto__`'s setter, or
- * fail where Object.prototype is frozen: the addon builds claims objects with such members itself.
+ * fail where Object.prototype is frozen: the addon marks objects with such members (`OBJECT_DEFINE`)
+ * and their members are defined instead, as `JSON.parse` does.
  */
 const INHERITED = Object.getOwnPropertyNames(Object.prototype)
 
-/**
- * A claims object from `kv` starting at `at` (no key is inherited, see INHERITED): `n` key/value
- * pairs (a key may be an index in `names`), or for negative `n` the index in `names` of an array
- * of `-n` keys followed by their values.
- */
-function claimsObject(names, kv, at, n) {
-  const o = {}
-  if (n < 0) {
-    const keys = names[kv[at]]
-    for (let i = 0; i < -n; i++) o[keys[i]] = kv[at + 1 + i]
-  } else {
-    for (let i = at, end = at + 2 * n; i < end; i += 2) o[typeof kv[i] === 'number' ? names[kv[i]] : kv[i]] = kv[i + 1]
-  }
-  return o
+// How the addon hands a verification over (src/to_js.rs documents it): a tape of numbers (the
+// verifier's `state.tape`, a Float64Array) and one string holding the text of every string on
+// it, in order. The readers below walk both; `T`, `S`, `N`, `p`, `q`, `M` and `m` are the tape,
+// the text, the kept names, the positions on the tape and in the text, and the strings and numbers
+// read so far (which `SAME` refers to). Nothing a reader does calls other code, so they never
+// nest.
+const NULL = 0
+const FALSE = 1
+const TRUE = 2
+const NUMBER = 3
+const STRING = 4
+const KEPT = 5
+const SAME = 6
+const ARRAY = 7
+const OBJECT = 8
+const OBJECT_DEFINE = 9
+// SHAPED = 10
+let T = null
+let S = ''
+let N = null
+let p = 0
+let q = 0
+const M = []
+let m = 0
+
+function begin(state, text) {
+  if (M.length > 1024) M.length = 0 // what a large verification left
+  T = state.tape
+  N = state.names
+  S = text
+  p = 0
+  q = 0
+  m = 0
 }
 
-/** How many arguments of `kv` the claims object of `claimsObject(names, kv, at, n)` takes. */
-const claimsArgs = (n) => (n < 0 ? 1 - n : 2 * n)
+/** The next string of the text, ending at `end`. */
+function text(end) {
+  const s = S.slice(q, end)
+  q = end
+  return s
+}
+
+function key() {
+  return T[p++] === KEPT ? N[T[p++]] : text(T[p++])
+}
+
+function value() {
+  switch (T[p++]) {
+    case NULL:
+      return null
+    case FALSE:
+      return false
+    case TRUE:
+      return true
+    case NUMBER:
+      return (M[m++] = T[p++])
+    case STRING:
+      return (M[m++] = text(T[p++]))
+    case KEPT:
+      return N[T[p++]]
+    case SAME:
+      return M[T[p++]]
+    case ARRAY: {
+      const a = []
+      for (let n = T[p++]; n > 0; n--) a.push(value())
+      return a
+    }
+    case OBJECT: {
+      const o = {}
+      for (let n = T[p++]; n > 0; n--) {
+        const k = key()
+        o[k] = value()
+      }
+      return o
+    }
+    case OBJECT_DEFINE: {
+      const o = {}
+      for (let n = T[p++]; n > 0; n--) {
+        const k = key()
+        Object.defineProperty(o, k, { value: value(), writable: true, enumerable: true, configurable: true })
+      }
+      return o
+    }
+    default: {
+      // SHAPED: `names` holds the shape's keys, replaced by its maker on first use
+      const index = T[p++]
+      const shape = N[index]
+      return (typeof shape === 'function' ? shape : (N[index] = shapeMaker(shape)))(value)
+    }
+  }
+}
 
 /**
- * Called by the native addon (src/to_js.rs, which documents the arguments) with the values of a
- * verification: a `Verification`, or the record alone when `ok` is `null`. A claims object
- * arrives as its member count with the members in `kv` (or whole: when large, or with a member
- * named as an inherited property), then come the `dropped` names. Names that recur (enum names,
- * claim names, ...) may arrive as their index in `names`, which the addon fills.
+ * A function making the claims objects of a shape (these keys, in order) with values read by
+ * `v`: an object literal, which V8 makes from a template (assigning the keys one by one takes a
+ * megamorphic keyed store each). No key is named as an inherited property (the addon keeps no
+ * such shape), so none is `__proto__`; `JSON.stringify` writes each key as a string literal.
  */
-function fromNative(
-  names, ok, recordJson, claims,
-  schema, id, time, durationUs, event, outcome, severity,
-  kind, step, detail, also,
-  fingerprint, alg, kid, typ, size, trusted, jti, iss, aud, iat, nbf, exp,
-  values, dropped,
-  correlationId, clientIp, method, path, userAgent,
-  authz, name, version,
-  ...kv
-) {
-  const s = (x) => (typeof x === 'number' ? names[x] : x)
-  let at = 0
-  if (typeof claims === 'number') {
-    const n = claims
-    claims = claimsObject(names, kv, at, n)
-    at += claimsArgs(n)
+function shapeMaker(keys) {
+  try {
+    return new Function('v', `return {${keys.map((k) => `${JSON.stringify(k)}: v()`).join(', ')}}`)
+  } catch {
+    // Code generation from strings is disallowed (--disallow-code-generation-from-strings).
+    return (v) => {
+      const o = {}
+      for (let i = 0; i < keys.length; i++) o[keys[i]] = v()
+      return o
+    }
   }
-  if (typeof values === 'number') {
-    const n = values
-    values = claimsObject(names, kv, at, n)
-    at += claimsArgs(n)
+}
+
+/** The record at the tape's position (fields in the order src/to_js.rs writes them). */
+function record() {
+  return {
+    schema: value(),
+    id: value(),
+    time: recordTime(T[p++]),
+    duration_us: T[p++],
+    event: value(),
+    outcome: value(),
+    severity: value(),
+    failure: failure(),
+    token: {
+      fingerprint: value(),
+      alg: value(),
+      kid: value(),
+      typ: value(),
+      size: T[p++],
+      trusted: T[p++] === 1,
+      jti: value(),
+      iss: value(),
+      aud: value(),
+      iat: value(),
+      nbf: value(),
+      exp: value(),
+    },
+    claims: { values: value(), dropped: value() },
+    request: { correlation_id: value(), client_ip: value(), method: value(), path: value(), user_agent: value() },
+    authz: authz(),
+    verifier: { name: value(), version: value() },
   }
-  const droppedNames = []
-  for (let i = 0; i < dropped; i++) droppedNames.push(s(kv[at + i]))
-  const record = {
-    schema: s(schema),
-    id,
-    time: recordTime(time),
-    duration_us: durationUs,
-    event: s(event),
-    outcome: s(outcome),
-    severity: s(severity),
-    failure: kind === null ? null : { kind: s(kind), step: s(step), detail, also },
-    token: { fingerprint, alg: s(alg), kid: s(kid), typ: s(typ), size, trusted, jti, iss, aud, iat, nbf, exp },
-    claims: { values, dropped: droppedNames },
-    request: { correlation_id: correlationId, client_ip: clientIp, method, path, user_agent: userAgent },
-    authz,
-    verifier: { name: s(name), version: s(version) },
+}
+
+function failure() {
+  if (T[p++] === NULL) return null
+  const f = { kind: value(), step: value(), detail: value(), also: [] }
+  for (let n = T[p++]; n > 0; n--) f.also.push({ kind: value(), step: value(), detail: value() })
+  return f
+}
+
+function authz() {
+  if (T[p++] === NULL) return null
+  return {
+    required: { scopes: value(), roles: value() },
+    granted: { scopes: value(), roles: value() },
+    decision: value(),
   }
-  return ok === null ? record : new Verification(ok, claims, record, recordJson)
+}
+
+/** The `Verification` of a verification's text (its tape in `state`). */
+function fromTape(state, text) {
+  begin(state, text)
+  const ok = T[p++] === 1
+  const json = value()
+  const claims = value()
+  return new Verification(ok, claims, record(), json)
+}
+
+/** The record of a record's text (its tape in `state`). */
+function recordFromTape(state, text) {
+  begin(state, text)
+  return record()
+}
+
+/** The claims object (or `null`) of a claims text (its tape in `state`). */
+function claimsFromTape(state, text) {
+  begin(state, text)
+  return value()
 }
 
 class Verifier {
@@ -269,13 +392,16 @@ class Verifier {
    *   `fingerprintKey`, `name`, `auditFailClosed`) plus `sink`.
    */
   constructor(config) {
-    this[NATIVE] = nativeVerifier(config)
+    const { n, state } = nativeVerifier(config)
+    this[NATIVE] = n
+    this[TAPE] = state
   }
 
   /** Verifies `token` synchronously; never throws for a bad token (the record says why). */
   verify(token, context) {
     checkToken(token)
-    return this[NATIVE].verify(token, context === undefined ? undefined : contextArgs(context))
+    const text = this[NATIVE].verify(token, context === undefined ? undefined : contextArgs(context))
+    return fromTape(this[TAPE], text)
   }
 
   /** Like `verify`, with the signature check on the libuv thread pool. */
@@ -312,19 +438,20 @@ class Verifier {
 
 /** `req.auth`: the verified claims and the record of an authenticated request. */
 class Auth {
-  constructor(handle) {
+  constructor(handle, state) {
     this._handle = handle
+    this._state = state
     this._claims = undefined
     this._record = undefined
   }
 
   get claims() {
-    if (this._claims === undefined) this._claims = this._handle.claims()
+    if (this._claims === undefined) this._claims = claimsFromTape(this._state, this._handle.claims())
     return this._claims
   }
 
   get record() {
-    if (this._record === undefined) this._record = this._handle.record()
+    if (this._record === undefined) this._record = recordFromTape(this._state, this._handle.record())
     return this._record
   }
 
@@ -420,7 +547,7 @@ function jwtAudit(verifierOrConfig, options) {
     const handle = n.verifyRequest(authorization, token, cid, ip, req.method, requestPath(req), ua)
     req[STATE] = { native: n, handle }
     if (handle.ok) {
-      req.auth = new Auth(handle)
+      req.auth = new Auth(handle, verifier[TAPE])
       return next()
     }
     if (!opts.credentialsRequired && handle.failureKind === 'missing_token') return next()

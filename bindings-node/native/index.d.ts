@@ -17,10 +17,16 @@ export declare class NativeVerification {
   get ok(): boolean
   /** The failure kind (`"bad_signature"`, ...); `null` when accepted. */
   get failureKind(): string | null
-  /** The record (snake_case fields, as `JSON.parse` of the core's JSON). */
-  record(): object
-  /** The verified claims (accepted tokens only, else `null`). */
-  claims(): Record<string, unknown> | null
+  /**
+   * The record's text, its tape in the verifier's JS state (`recordFromTape` in `index.js`
+   * makes the record).
+   */
+  record(): string
+  /**
+   * The text of the verified claims (accepted tokens only, else of `null`), its tape in the
+   * verifier's JS state (`claimsFromTape` in `index.js` makes the object).
+   */
+  claims(): string
   /** The HTTP answer for a rejection; `null` when accepted. */
   challenge(): HttpChallenge | null
 }
@@ -31,16 +37,17 @@ export declare class NativeVerifier {
    * `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
    * snake_case names);
    * `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
-   * receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
-   * and records from the arguments described in `to_js`; `inherited`: the property names a
-   * plain object inherits.
+   * receiving a record's text (see `to_js`); `factory`: makes a `Verification` from a
+   * verification's text (`verifyAsync`); `state`: the `{ names, tape }` that the texts' tapes
+   * go to; `inherited`: the property names a plain object inherits.
    */
-  constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any, inherited: Array<string>)
+  constructor(config: string, builtinSinks: Array<unknown>, functions: Array<(text: string) => unknown>, factory: (text: string) => object, state: { names: unknown[], tape: Float64Array }, inherited: Array<string>)
   /**
-   * Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`.
+   * Verifies a token on the JS thread (sinks run before this returns); the verification's
+   * text, its tape in the JS state (`fromTape` in `index.js` makes the `Verification`).
    * `context`: `[correlationId, clientIp, method, path, userAgent]`, when given.
    */
-  verify(token: string | Uint8Array, context?: Array<string | undefined | null>): object
+  verify(token: string | Uint8Array, context?: Array<string | undefined | null>): string
   /**
    * `verify` without handing anything but the outcome to JS: the floor of `verify`'s cost
    * (the core and the N-API call), measured by `bench/breakdown.js`.

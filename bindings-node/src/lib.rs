@@ -3,7 +3,8 @@
 //! This crate only converts types and adapts sinks; every decision is made by the core crate.
 //! The JavaScript layer (`index.js`) wraps these native classes into the public API
 //! (`Verifier`, `jwtAudit`, `requireScopes`, ...). Results, records and claims reach JavaScript as
-//! objects made by one call to a JS factory (see [`to_js`]), not as JSON text to parse.
+//! a tape of numbers and one string, from which `index.js` builds the objects (see [`to_js`]),
+//! not as JSON text to parse.
 
 mod config;
 mod sinks;
@@ -130,14 +131,16 @@ impl NativeVerification {
         self.inner.failure_kind().map(|k| k.as_str())
     }
 
-    /// The record (snake_case fields, as `JSON.parse` of the core's JSON).
-    #[napi(ts_return_type = "object")]
+    /// The record's text, its tape in the verifier's JS state (`recordFromTape` in `index.js`
+    /// makes the record).
+    #[napi(ts_return_type = "string")]
     pub fn record(&self, env: Env) -> Result<Raw> {
         self.js.record(&env, self.inner.record()).map(Raw)
     }
 
-    /// The verified claims (accepted tokens only, else `null`).
-    #[napi(ts_return_type = "Record<string, unknown> | null")]
+    /// The text of the verified claims (accepted tokens only, else of `null`), its tape in the
+    /// verifier's JS state (`claimsFromTape` in `index.js` makes the object).
+    #[napi(ts_return_type = "string")]
     pub fn claims(&self, env: Env) -> Result<Raw> {
         self.js.claims(&env, &self.inner).map(Raw)
     }
@@ -164,12 +167,12 @@ impl NativeVerifier {
     /// `config`: the options with the JS-only `sink` removed, as JSON text (camelCase or
     /// snake_case names);
     /// `builtin_sinks`: `"stdout"` / `{ file }` specs; `functions`: JS sink functions, each
-    /// receiving a record object; `factory`: `fromNative` of `index.js`, which makes results
-    /// and records from the arguments described in `to_js`; `inherited`: the property names a
-    /// plain object inherits.
+    /// receiving a record's text (see `to_js`); `factory`: makes a `Verification` from a
+    /// verification's text (`verifyAsync`); `state`: the `{ names, tape }` that the texts' tapes
+    /// go to; `inherited`: the property names a plain object inherits.
     #[napi(
         constructor,
-        ts_args_type = "config: string, builtinSinks: Array<unknown>, functions: Array<(record: object) => unknown>, factory: (...args: any[]) => any, inherited: Array<string>"
+        ts_args_type = "config: string, builtinSinks: Array<unknown>, functions: Array<(text: string) => unknown>, factory: (text: string) => object, state: { names: unknown[], tape: Float64Array }, inherited: Array<string>"
     )]
     pub fn new(
         env: Env,
@@ -177,9 +180,10 @@ impl NativeVerifier {
         builtin_sinks: Vec<Value>,
         functions: Vec<JsFunction>,
         factory: JsFunction,
+        state: Raw,
         inherited: Vec<String>,
     ) -> Result<Self> {
-        let functions = JsFunctions::new(&env, functions, factory, inherited)?;
+        let functions = JsFunctions::new(&env, functions, factory, state.0, inherited)?;
         let build = || -> std::result::Result<Self, ConfigError> {
             let (config, spelling) = config::parse(&config)?;
             let fail_closed = config.audit_fail_closed;
@@ -204,11 +208,12 @@ impl NativeVerifier {
         build().map_err(|e| config_error(&env, &e))
     }
 
-    /// Verifies a token on the JS thread (sinks run before this returns); the JS `Verification`.
+    /// Verifies a token on the JS thread (sinks run before this returns); the verification's
+    /// text, its tape in the JS state (`fromTape` in `index.js` makes the `Verification`).
     /// `context`: `[correlationId, clientIp, method, path, userAgent]`, when given.
     #[napi(
         ts_args_type = "token: string | Uint8Array, context?: Array<string | undefined | null>",
-        ts_return_type = "object"
+        ts_return_type = "string"
     )]
     pub fn verify(&self, env: Env, token: Token, context: Context) -> Result<Raw> {
         let ctx = context_of(context);
@@ -345,7 +350,7 @@ impl Task for VerifyTask {
 
     fn resolve(&mut self, env: Env, (v, deferred): Self::Output) -> Result<Raw> {
         self.functions.deliver(&env, deferred);
-        self.functions.verification(&env, &v).map(Raw)
+        self.functions.verification_object(&env, &v).map(Raw)
     }
 }
 

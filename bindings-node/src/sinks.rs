@@ -8,7 +8,7 @@
 //! the libuv pool: there the sink only queues the record ([`take_deferred`]) and the binding
 //! delivers it on the JS thread when the promise settles, counting failures itself.
 
-use crate::to_js::{self, Js, JsFunction, Strings};
+use crate::to_js::{self, JsFunction, Strings};
 use jwt_audit::sink::{AuditSink, SinkError};
 use jwt_audit::{AuditRecord, Verification};
 use napi::{Env, Result, sys};
@@ -43,9 +43,10 @@ pub fn take_deferred() -> Vec<(usize, Arc<AuditRecord>)> {
     DEFERRED.take()
 }
 
-/// The JS side of one verifier: its sink functions (each called with a record object), the
-/// factory that makes JS results (`fromNative` in `index.js`, see `to_js`) with the strings kept
-/// for it, and the failures of sink deliveries made after `verify` returned.
+/// The JS side of one verifier: its sink functions (each called with a record's text, its tape in
+/// the verifier's JS state: see `to_js`), the factory that makes a JS `Verification` from a
+/// verification's text (for `verifyAsync`), the JS state, and the failures of sink deliveries
+/// made after `verify` returned.
 pub struct JsFunctions {
     functions: Vec<JsFunction>,
     factory: JsFunction,
@@ -67,27 +68,35 @@ impl JsFunctions {
         env: &Env,
         functions: Vec<JsFunction>,
         factory: JsFunction,
+        state: sys::napi_value,
         inherited: Vec<String>,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             functions,
             factory,
-            strings: Strings::new(env, inherited)?,
+            strings: Strings::new(env, state, inherited)?,
             late_failures: AtomicU64::new(0),
         }))
     }
 
-    /// The JS `Verification` of `v` (on the JS thread).
+    /// The text of verification `v`, its tape in the JS state (on the JS thread).
     pub fn verification(&self, env: &Env, v: &Verification) -> Result<sys::napi_value> {
-        to_js::verification(env, &self.strings, &self.factory, v)
+        to_js::verification(env, &self.strings, v)
     }
 
-    /// The record object of `r` (on the JS thread).
+    /// The JS `Verification` of `v`, made by the factory (on the JS thread).
+    pub fn verification_object(&self, env: &Env, v: &Verification) -> Result<sys::napi_value> {
+        let text = self.verification(env, v)?;
+        to_js::call(env, &self.factory, &[text])
+    }
+
+    /// The text of record `r`, its tape in the JS state (on the JS thread).
     pub fn record(&self, env: &Env, r: &AuditRecord) -> Result<sys::napi_value> {
-        to_js::record(env, &self.strings, &self.factory, r)
+        to_js::record(env, &self.strings, r)
     }
 
-    /// The claims object of an accepted `v`, else `null` (on the JS thread).
+    /// The text of the claims of an accepted `v` (else of `null`), its tape in the JS state (on
+    /// the JS thread).
     pub fn claims(&self, env: &Env, v: &Verification) -> Result<sys::napi_value> {
         to_js::claims(env, &self.strings, v)
     }
@@ -110,13 +119,12 @@ impl JsFunctions {
         index: usize,
         record: &AuditRecord,
     ) -> std::result::Result<(), SinkError> {
-        let js = Js::new(env);
         self.record(env, record)
-            .and_then(|record| js.call(&self.functions[index], &[record]))
+            .and_then(|text| to_js::call(env, &self.functions[index], &[text]))
             .map(|_| ())
             .map_err(|_| {
                 // The exception's text is not kept (it may quote the record).
-                js.clear_exception();
+                to_js::clear_exception(env);
                 SinkError::new("the JavaScript sink function threw")
             })
     }

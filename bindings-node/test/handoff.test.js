@@ -1,9 +1,9 @@
 'use strict'
-// The objects the addon hands to JS (built by `fromNative` from N-API values, not parsed from
-// JSON) hold exactly what JSON.parse of the core's JSON holds, in the same key order, and
-// `recordJson` is byte for byte the line core's file sink writes — whether the addon handed that
-// text over or it is made from the record object: awkward claim names and values, large claim
-// sets, clocks at the edges of the record's time format.
+// The objects the addon hands to JS (built in index.js from the tape and text the addon writes,
+// not parsed from JSON) hold exactly what JSON.parse of the core's JSON holds, in the same key
+// order, and `recordJson` is byte for byte the line core's file sink writes — whether the addon
+// handed that text over or it is made from the record object: awkward claim names and values,
+// large claim sets, clocks at the edges of the record's time format, sinks that verify.
 const { test, after } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
@@ -116,10 +116,11 @@ test('recordJson is made from the record object exactly when that gives the core
   }
 })
 
-test('claims objects too large for call arguments are built natively, the same way', () => {
-  // 3000 claims: the claims object is built natively. 2040 claims: they travel as 4094
-  // arguments, and the record's values (capped at 64 claims by core) then are built natively.
-  for (const count of [3000, 2040]) {
+test('large claim sets: the tape grows, and later verifications are read from the new one', () => {
+  // More claims than fit a shape (64 names) or the first tape (512 numbers); the record's values
+  // are capped at 64 claims by core.
+  const small = claims({ scope: 'a b' })
+  for (const count of [3000, 200]) {
     const many = {}
     for (let i = 0; i < count; i++) many[`c${i}`] = i % 2 ? `v${i}` : i
     const payload = claims(many)
@@ -130,7 +131,26 @@ test('claims objects too large for call arguments are built natively, the same w
     assert.equal(Object.keys(r.claims).length, Object.keys(payload).length)
     assert.equal(Object.keys(r.record.claims.values).length, 64)
     assertSameAsJson(r, payload)
+    assertSameAsJson(v.verify(sign(small)), small)
+    assertSameAsJson(v.verify(sign(payload)), payload)
   }
+})
+
+test('a sink may verify with the same verifier: each record is read before the sink runs', () => {
+  const seen = []
+  let depth = 0
+  const v = new Verifier(
+    config({
+      sink: (rec) => {
+        seen.push(rec)
+        if (depth++ === 0) assertSameAsJson(v.verify(sign(claims({ scope: 'inner' }))), claims({ scope: 'inner' }))
+        depth--
+      },
+    }),
+  )
+  const outer = claims({ scope: 'outer', roles: ['x'] })
+  assertSameAsJson(v.verify(sign(outer)), outer)
+  assert.deepEqual(seen.map((rec) => rec.claims.values.scope), ['outer', 'inner'])
 })
 
 test('record time: the core text over the whole range of the clock (1970-9999)', () => {

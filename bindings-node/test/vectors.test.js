@@ -2,7 +2,7 @@
 // Every case of tests/vectors through the binding: outcome, kind and `also` as expected, the
 // blessed record when present, and the record equal to the Rust core's own output for the case
 // (produced by the shared `tests/vector-oracle` program; `id`, `time`, `duration_us` excepted).
-// The record object (built from N-API values) is also exactly JSON.parse of the record's JSON
+// The record object (built from the addon's tape and text) is also exactly JSON.parse of the record's JSON
 // text, key order included; that text (`recordJson`) is byte for byte what core's file sink
 // writes; the claims of an accepted token are its payload.
 const { describe, test, before, after } = require('node:test')
