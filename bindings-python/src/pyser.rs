@@ -162,7 +162,10 @@ impl Inner {
         field: &'static str,
         s: &str,
     ) -> Bound<'py, PyAny> {
-        let slot = self.repeating.iter().position(|(f, ..)| *f == field);
+        let slot = self
+            .repeating
+            .iter()
+            .position(|(f, ..)| std::ptr::eq(*f, field) || *f == field);
         if let Some(i) = slot
             && *self.repeating[i].1 == *s
         {
