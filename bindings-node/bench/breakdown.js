@@ -3,7 +3,7 @@
 //
 //   core          the Rust core's `Verifier::verify` alone, in a Rust loop (examples/core_loop.rs)
 //   core+to_json  the same plus `AuditRecord::to_json`
-//   outcome       `NativeVerifier#verifyOutcome`: the N-API call and the core; nothing handed over
+//   outcome       the addon's `verifyOutcome`: the N-API call and the core; nothing handed over
 //   verify        `Verifier#verify` reading `ok`, `claims` and the whole `record` object
 //   baseline      (with --baseline DIR) the same through another build of this package, e.g. an
 //                 older commit's, reading `ok`, `claims` and `record`; `baseline outcome` is
@@ -57,27 +57,39 @@ function timed(fn, list, count) {
   return { wall, cpu: (cpu.user + cpu.system) / count }
 }
 
-/** The native verifier inside a `Verifier` (of this build or of the baseline's). */
-const nativeOf = (v) => v[Object.getOwnPropertySymbols(v).find((s) => s.description === 'jwt-audit.native')]
+/**
+ * `verifyOutcome` of a `Verifier` from package `dir` (this one or the baseline): a function of
+ * the addon taking the verifier's handle, or (older builds) a method of its native verifier.
+ */
+function outcomeOf(dir, v) {
+  const own = (name) => v[Object.getOwnPropertySymbols(v).find((s) => s.description === `jwt-audit.${name}`)]
+  const handle = own('handle')
+  if (handle === undefined) {
+    const n = own('native')
+    return (t) => n.verifyOutcome(t)
+  }
+  const { verifyOutcome } = require(path.join(dir, 'native', 'index.js'))
+  return (t) => verifyOutcome(handle, t)
+}
 
 function rows(list) {
   const cfg = config(ALG)
   const v = new Verifier(cfg)
-  const n = nativeOf(v)
+  const outcome = outcomeOf(path.join(__dirname, '..'), v)
   const json = list.map((t) => v.verify(t).recordJson)
   const out = [
-    ['outcome', (t) => n.verifyOutcome(t)],
+    ['outcome', outcome],
     ['verify', (t) => { const r = v.verify(t); return [r.ok, r.claims, r.record] }],
     ['JSON.parse', (_, i) => JSON.parse(json[i])],
   ]
   if (BASELINE) {
     const { Verifier: Baseline } = require(path.resolve(BASELINE))
     const b = new Baseline(cfg)
-    const bn = nativeOf(b)
+    const baselineOutcome = outcomeOf(path.resolve(BASELINE), b)
     out.splice(
       2,
       0,
-      ['baseline outcome', (t) => bn.verifyOutcome(t)],
+      ['baseline outcome', baselineOutcome],
       ['baseline', (t) => { const r = b.verify(t); return [r.ok, r.claims, r.record] }],
     )
   }

@@ -839,3 +839,5 @@ module.exports.NativeVerification = nativeBinding.NativeVerification
 module.exports.NativeVerifier = nativeBinding.NativeVerifier
 module.exports.correlationId = nativeBinding.correlationId
 module.exports.newCorrelationId = nativeBinding.newCorrelationId
+module.exports.verify = nativeBinding.verify
+module.exports.verifyOutcome = nativeBinding.verifyOutcome
