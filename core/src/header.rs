@@ -34,6 +34,9 @@ impl Header {
 /// Parses the decoded header. The error is [`json::parse_object`]'s description of the same bytes
 /// (so a header and a payload are judged alike), never quoting the input.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Header, String> {
+    if let Some(h) = parse_plain(bytes) {
+        return Ok(h);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     de::Deserializer::deserialize_any(&mut de, HeaderVisitor)
         .and_then(|h| de.end().map(|()| h))
@@ -42,6 +45,31 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Header, String> {
             // Not reached: both readers accept the same objects.
             Ok(_) => json::describe(e),
         })
+}
+
+/// The usual header (a few members, no escapes, integers only) without serde's visitor; `None`
+/// for anything else, which the strict reader then judges.
+fn parse_plain(bytes: &[u8]) -> Option<Header> {
+    let mut h = Header::default();
+    let mut seen = [""; Seen::FEW];
+    let mut n = 0;
+    json::plain_members(bytes, |name, v| {
+        if n == seen.len() || seen[..n].contains(&name) {
+            return None;
+        }
+        seen[n] = name;
+        n += 1;
+        match name {
+            "alg" => h.alg = Some(v),
+            "kid" => h.kid = Some(v),
+            "typ" => h.typ = Some(v),
+            "b64" => h.b64 = Some(v),
+            "crit" => h.crit = Some(v),
+            other => h.enc |= other == "enc",
+        }
+        Some(())
+    })?;
+    Some(h)
 }
 
 struct HeaderVisitor;
@@ -151,6 +179,36 @@ mod tests {
         let h = parse(br#"{"alg":"A","enc":"A128GCM","b64":false,"crit":["b64"]}"#).unwrap();
         assert!(h.enc);
         assert_eq!(h.b64, Some(Value::Bool(false)));
+    }
+
+    #[test]
+    fn plain_and_strict_readers_agree() {
+        let strict = |b: &[u8]| {
+            let mut de = serde_json::Deserializer::from_slice(b);
+            de::Deserializer::deserialize_any(&mut de, HeaderVisitor)
+                .and_then(|h| de.end().map(|()| h))
+                .ok()
+        };
+        for b in [
+            &br#"{"alg":"HS256","kid":"k1","typ":"JWT","x":[1,{"y":2}]}"#[..],
+            br#" { "alg" : "A" , "enc":"A128GCM","b64":false,"crit":["b64"],"n":null} "#,
+            br#"{}"#,
+            br#"{"alg":"A","kid":{"a":1,"b":[true]},"zip":"DEF"}"#,
+        ] {
+            let plain = parse_plain(b).expect("plain header");
+            assert_eq!(format!("{plain:?}"), format!("{:?}", strict(b).unwrap()));
+        }
+        // Not plain: left to the strict reader (which decides).
+        for b in [
+            &br#"{"alg":"A","alg":"B"}"#[..],
+            br#"{"\u0061lg":"A"}"#,
+            br#"{"alg":1.5}"#,
+            br#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}"#,
+            br#"[1]"#,
+            br#"{"alg":"A"} x"#,
+        ] {
+            assert!(parse_plain(b).is_none(), "{}", String::from_utf8_lossy(b));
+        }
     }
 
     #[test]

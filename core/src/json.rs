@@ -19,6 +19,16 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     }
 }
 
+/// The members of `bytes` when it is a usual object (as [`plain::object`] reads), each handed to
+/// `f` in order; `None` when it is not, or when `f` returns `None` (the caller then reads it
+/// strictly).
+pub(crate) fn plain_members<'a>(
+    bytes: &'a [u8],
+    f: impl FnMut(&'a str, Value) -> Option<()>,
+) -> Option<()> {
+    plain::members(bytes, f)
+}
+
 fn parse_object_serde(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = ValueSeed { depth: MAX_DEPTH }
@@ -143,6 +153,23 @@ mod plain {
     use super::MAX_DEPTH;
     use serde_json::{Map, Value};
 
+    /// The members of a plain top-level object, in order, each handed to `f`; `None` when the
+    /// input is not a plain object or `f` returns `None`.
+    pub(super) fn members<'a>(
+        bytes: &'a [u8],
+        f: impl FnMut(&'a str, Value) -> Option<()>,
+    ) -> Option<()> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut r = Reader { text, pos: 0 };
+        r.skip_ws();
+        if r.peek()? != b'{' {
+            return None;
+        }
+        r.members(MAX_DEPTH - 1, f)?;
+        r.skip_ws();
+        (r.pos == bytes.len()).then_some(())
+    }
+
     pub(super) fn object(bytes: &[u8]) -> Option<Map<String, Value>> {
         // Validated once for the whole input: every string slice below is then valid UTF-8.
         let text = std::str::from_utf8(bytes).ok()?;
@@ -261,12 +288,29 @@ mod plain {
         }
 
         fn object(&mut self, depth: usize) -> Option<Value> {
-            self.pos += 1;
             let mut m = Map::new();
+            self.members(depth, |name, v| match m.entry(name) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(v);
+                    Some(())
+                }
+                serde_json::map::Entry::Occupied(_) => None,
+            })?;
+            Some(Value::Object(m))
+        }
+
+        /// Reads an object (the cursor is on `{`), handing each member to `f` in order; `None`
+        /// when it is not plain or `f` returns `None`.
+        fn members(
+            &mut self,
+            depth: usize,
+            mut f: impl FnMut(&'a str, Value) -> Option<()>,
+        ) -> Option<()> {
+            self.pos += 1;
             self.skip_ws();
             if self.peek()? == b'}' {
                 self.pos += 1;
-                return Some(Value::Object(m));
+                return Some(());
             }
             loop {
                 self.skip_ws();
@@ -276,16 +320,13 @@ mod plain {
                 let name = self.string()?;
                 self.eat(b':')?;
                 let v = self.value(depth)?;
-                match m.entry(name) {
-                    serde_json::map::Entry::Vacant(slot) => slot.insert(v),
-                    serde_json::map::Entry::Occupied(_) => return None,
-                };
+                f(name, v)?;
                 self.skip_ws();
                 match self.peek()? {
                     b',' => self.pos += 1,
                     b'}' => {
                         self.pos += 1;
-                        return Some(Value::Object(m));
+                        return Some(());
                     }
                     _ => return None,
                 }
