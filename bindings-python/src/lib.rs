@@ -267,8 +267,8 @@ impl Verifier {
     }
 
     /// Counts by outcome and failure kind, and records lost by sinks.
-    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        pyser::to_py(py, &self.inner.stats())
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        pyser::stats_to_py(py, &self.inner.stats())
     }
 
     /// Flushes every sink.
@@ -320,7 +320,7 @@ impl Verification {
     #[getter]
     fn claims(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         once(py, &self.claims, || match self.inner.claims() {
-            Some(c) => Ok(pyser::to_py_cached(py, c, &self.cache, true)?.unbind()),
+            Some(c) => Ok(pyser::claims_to_py(py, c, &self.cache)?.unbind()),
             None => Ok(py.None()),
         })
     }

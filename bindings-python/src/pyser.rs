@@ -1,83 +1,180 @@
-//! A serde `Serializer` that builds Python objects directly (records, claims, stats), without an
-//! intermediate `serde_json::Value`.
+//! Rust values to Python objects: audit records, claims and stats, built field by field from the
+//! core's public types (no serde, no intermediate `serde_json::Value`).
 //!
 //! A record dict is ~30 Python objects and ~45 dict insertions, and most of its cost is CPython
-//! allocating them. With a verifier's [`Cache`] the serializer creates fewer of them:
-//! - a struct (the record, `token`, `claims`, `request`, `verifier`) becomes a copy of a template
-//!   dict holding its field names (one `memcpy` of the dict's key table instead of growing a
-//!   dict insertion by insertion), then each field's value is set in place; `None` values are
-//!   already there;
-//! - field names, enum variants and claim names are interned Python strings made once (claim
-//!   names only from accepted tokens' claims or records, at most [`NAME_CAP`] per verifier: a
-//!   forged token cannot fill the cache);
-//! - the values of fields that repeat from record to record (`schema`, `alg`, `typ`, `kid`,
-//!   `iss`, `aud`, the verifier's `name` and `version`) and the `time` string of the current
-//!   millisecond are reused when equal;
+//! allocating them. With a verifier's [`Cache`] fewer of them are made:
+//! - each struct dict (the record, `failure`, `token`, `claims`, `request`, `authz`, `verifier`,
+//!   …) is a copy of a template dict holding its field names in the JSON's order (one `memcpy` of
+//!   the key table instead of growing a dict insertion by insertion), then its values are set in
+//!   place;
+//! - the template keeps the last value of each field when it is an object that recurs (a cached
+//!   string, an enum variant, `None`, a bool, a small int): the copy holds it already and setting
+//!   it is skipped. Only immutable objects are kept, and a record dict is a shallow copy;
+//! - enum variants and claim names are Python strings made once (claim names only from accepted
+//!   tokens' claims or records, at most [`NAME_CAP`] per verifier: a forged token cannot fill the
+//!   cache);
+//! - the values that usually repeat from record to record ([`Slot`]: `schema`, `alg`, `kid`,
+//!   `typ`, `iss` and `aud` in `token` and as claims, the verifier's `name` and `version`) and the
+//!   `time` string of the current millisecond are reused when equal;
 //! - within one dict tree, an integer equal to one already made is shared (`token.exp` and
-//!   `claims.values.exp`); only immutable objects are shared.
+//!   `claims.values.exp`).
+//!
+//! A record dict equals what the record's JSON (`AuditRecord::to_json`) parses to, key order
+//! included: fields in declaration order, objects inside claim values with sorted keys, integers
+//! as `int` (also beyond `i64`), other numbers as `float`.
 
+use jwt_audit::record::{AuditRecord, ClaimsInfo, Failure, Grants, TokenInfo, VerifierInfo};
+use jwt_audit::{RequestContext, Stats};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString};
-use serde::ser::{self, Serialize};
-use std::cell::{Cell, RefCell};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// Most claim names a verifier's [`Cache`] keeps (beyond, names are made per dict).
-pub const NAME_CAP: usize = 512;
+const NAME_CAP: usize = 512;
 /// Longer claim names are not cached.
 const NAME_MAX_LEN: usize = 64;
-/// Struct fields whose string value is usually the same from one record to the next.
-const REPEATING: [&str; 8] = [
-    "schema", "alg", "typ", "kid", "iss", "aud", "name", "version",
-];
-/// Claims whose value is usually the same from one token to the next (one issuer, one audience).
-const REPEATING_CLAIMS: [&str; 2] = ["iss", "aud"];
 /// Integers shared within one dict tree: at most this many.
 const SHARED_INTS: usize = 8;
 
-/// Any serde value as Python objects: maps and structs become `dict`, sequences `list`,
-/// unit enum variants `str`, `None`/unit `None`. No cache (used for rare calls: `stats()`).
-pub fn to_py<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-) -> PyResult<Bound<'py, PyAny>> {
-    Cx::new(py, None, false).run(value)
+/// A struct of the record, with its JSON field names in declaration order.
+#[derive(Clone, Copy)]
+enum Shape {
+    Record,
+    Failure,
+    FailedCheck,
+    Token,
+    Claims,
+    Request,
+    Authz,
+    Grants,
+    Verifier,
 }
 
-/// [`to_py`] with a verifier's cache. `trusted`: the value comes from an accepted token (its
-/// claim names may enter the cache).
-pub fn to_py_cached<'py, T: Serialize + ?Sized>(
-    py: Python<'py>,
-    value: &T,
-    cache: &Cache,
-    trusted: bool,
-) -> PyResult<Bound<'py, PyAny>> {
-    Cx::new(py, cache.lock(), trusted).run(value)
+impl Shape {
+    const COUNT: usize = 9;
+
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Record => &[
+                "schema",
+                "id",
+                "time",
+                "duration_us",
+                "event",
+                "outcome",
+                "severity",
+                "failure",
+                "token",
+                "claims",
+                "request",
+                "authz",
+                "verifier",
+            ],
+            Self::Failure => &["kind", "step", "detail", "also"],
+            Self::FailedCheck => &["kind", "step", "detail"],
+            Self::Token => &[
+                "fingerprint",
+                "alg",
+                "kid",
+                "typ",
+                "size",
+                "trusted",
+                "jti",
+                "iss",
+                "aud",
+                "iat",
+                "nbf",
+                "exp",
+            ],
+            Self::Claims => &["values", "dropped"],
+            Self::Request => &[
+                "correlation_id",
+                "client_ip",
+                "method",
+                "path",
+                "user_agent",
+            ],
+            Self::Authz => &["required", "granted", "decision"],
+            Self::Grants => &["scopes", "roles"],
+            Self::Verifier => &["name", "version"],
+        }
+    }
+}
+
+/// A string value that is usually the same from one record to the next (one issuer, one
+/// audience, one algorithm): the cache keeps the last one of each.
+#[derive(Clone, Copy)]
+enum Slot {
+    Schema,
+    Alg,
+    Kid,
+    Typ,
+    Iss,
+    Aud,
+    Name,
+    Version,
+}
+
+impl Slot {
+    const COUNT: usize = 8;
+
+    /// The slot of a top-level claim's string value.
+    fn claim(name: &str) -> Option<Self> {
+        match name {
+            "iss" => Some(Self::Iss),
+            "aud" => Some(Self::Aud),
+            _ => None,
+        }
+    }
 }
 
 /// An audit record as a dict (see the module documentation).
 pub fn record_to_py<'py>(
     py: Python<'py>,
-    record: &jwt_audit::AuditRecord,
+    record: &AuditRecord,
     cache: &Cache,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut cx = Cx::new(py, cache.lock(), record.is_accepted());
-    cx.time_ms = Some(record.time_ms);
-    cx.run(record)
+    with_cx(py, cache, record.is_accepted(), |cx| {
+        cx.record(record).map(|v| v.obj)
+    })
+}
+
+/// An accepted token's claims as a dict (its names may enter the cache).
+pub fn claims_to_py<'py>(
+    py: Python<'py>,
+    claims: &Map<String, Value>,
+    cache: &Cache,
+) -> PyResult<Bound<'py, PyAny>> {
+    with_cx(py, cache, true, |cx| {
+        cx.claim_dict(claims.iter().map(|(k, v)| (k.as_str(), v)))
+            .map(|v| v.obj)
+    })
+}
+
+/// `Verifier.stats()` as a dict (fields in declaration order).
+pub fn stats_to_py<'py>(py: Python<'py>, stats: &Stats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("accepted", stats.accepted)?;
+    d.set_item("rejected", stats.rejected)?;
+    d.set_item("by_kind", &stats.by_kind)?;
+    d.set_item("sink_errors", stats.sink_errors)?;
+    d.set_item("records_dropped", stats.records_dropped)?;
+    d.set_item("records_failed", stats.records_failed)?;
+    Ok(d)
 }
 
 /// Python strings and dict templates kept by one verifier (shared by its verifications and
-/// sinks). Only ever grows, within fixed bounds: the program's field names, [`NAME_CAP`] claim
-/// names, one value per repeating field.
+/// sinks). Only ever grows, within fixed bounds: one template per [`Shape`], the enum variants,
+/// [`NAME_CAP`] claim names, one value per [`Slot`].
 #[derive(Default)]
 pub struct Cache(Mutex<Inner>);
 
 impl Cache {
-    /// The cache for one conversion; `None` (convert without it) when it is in use: a
+    /// The cache for one conversion; `None` (convert with a fresh one) when it is in use: a
     /// conversion on this thread interrupted by Python code (a finalizer) or another thread.
     fn lock(&self) -> Option<MutexGuard<'_, Inner>> {
         match self.0.try_lock() {
@@ -110,8 +207,6 @@ impl Hasher for AddressHasher {
     }
 }
 
-type StaticStrings = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>;
-
 /// Hashes short strings 8 bytes at a time. Not DoS-resistant, and need not be: only names of
 /// accepted tokens enter the map, at most [`NAME_CAP`].
 #[derive(Default)]
@@ -137,573 +232,421 @@ impl Hasher for NameHasher {
     }
 }
 
-fn addr(s: &'static str) -> (usize, usize) {
-    (s.as_ptr() as usize, s.len())
-}
-
 #[derive(Default)]
 struct Inner {
-    /// Field and variant names.
-    statics: StaticStrings,
-    templates: Vec<Arc<Template>>,
+    /// By [`Shape`], made on first use.
+    templates: [Option<Template>; Shape::COUNT],
+    /// Enum variant names (`as_str()`), by address.
+    variants: HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>,
     /// Claim names (interned).
     names: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<NameHasher>>,
-    /// The last value of each [`REPEATING`] field.
-    repeating: Vec<(&'static str, Box<str>, Py<PyString>)>,
+    /// The last value of each [`Slot`].
+    repeating: [Option<(Box<str>, Py<PyString>)>; Slot::COUNT],
     /// The record `time` string of one millisecond.
-    time: Option<(i64, Py<PyAny>)>,
+    time: Option<(i64, Py<PyString>)>,
 }
 
-impl Inner {
-    /// The value `s` of the [`REPEATING`] field `field`: the last one if equal.
-    fn repeating_str<'py>(
-        &mut self,
-        py: Python<'py>,
-        field: &'static str,
-        s: &str,
-    ) -> Bound<'py, PyAny> {
-        let slot = self
-            .repeating
-            .iter()
-            .position(|(f, ..)| std::ptr::eq(*f, field) || *f == field);
-        if let Some(i) = slot
-            && *self.repeating[i].1 == *s
-        {
-            return self.repeating[i].2.bind(py).clone().into_any();
-        }
-        let o = PyString::new(py, s);
-        let entry = (field, s.into(), o.clone().unbind());
-        match slot {
-            Some(i) => self.repeating[i] = entry,
-            None => self.repeating.push(entry),
-        }
-        o.into_any()
-    }
-
-    fn static_str(&mut self, py: Python<'_>, s: &'static str) -> *mut ffi::PyObject {
-        self.statics
-            .entry(addr(s))
-            .or_insert_with(|| PyString::intern(py, s).unbind())
-            .as_ptr()
-    }
-}
-
-/// The fields of one struct type and a dict with those keys (in order). Its values are `None`, or
-/// the last value of a field that was an object made once and reused (a cached string, an enum
-/// variant, a bool, `None`, a small int), so that a copy already holds it: setting it again is
-/// skipped. Only immutable objects are kept, and a record dict is a shallow copy.
+/// A dict with the keys of one [`Shape`] (in order). Its values are `None`, or the last value of
+/// a field that was an object that recurs (see [`Val::stable`]), so that a copy already holds it.
 struct Template {
-    name: &'static str,
-    fields: Vec<&'static str>,
-    /// Borrowed from `Inner::statics` (which keeps them alive).
-    keys: Vec<*mut ffi::PyObject>,
-    hints: Vec<Hint>,
+    keys: Vec<Py<PyString>>,
     dict: Py<PyDict>,
-    /// The values in `dict` (borrowed from it), by field.
-    values: RefCell<Vec<*mut ffi::PyObject>>,
+    /// The address of each field's value in `dict`: compared, never dereferenced (`dict` keeps
+    /// the object alive while its address is here; both change together).
+    values: Vec<usize>,
 }
 
-// SAFETY: the raw pointers are strong references held by `Inner::statics` (keys, never removed)
-// or by `dict` (values, updated together); they are only dereferenced through the CPython API
-// with the GIL held. A template is only reached through the verifier's locked cache (`Cx`), so
-// `values` is never borrowed from two threads at once.
-unsafe impl Send for Template {}
-// SAFETY: as for `Send`.
-unsafe impl Sync for Template {}
+impl Template {
+    fn new(py: Python<'_>, shape: Shape) -> PyResult<Self> {
+        let dict = PyDict::new(py);
+        let none = py.None().into_bound(py);
+        let keys = shape
+            .fields()
+            .iter()
+            .map(|f| {
+                let k = PyString::intern(py, f);
+                dict.set_item(&k, &none).map(|()| k.unbind())
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Self {
+            values: vec![none.as_ptr() as usize; keys.len()],
+            keys,
+            dict: dict.unbind(),
+        })
+    }
+}
+
+/// A converted value, and whether it is an immutable object that recurs (a cached string, an
+/// enum variant, `None`, a bool, a small int) and may stay in a template.
+struct Val<'py> {
+    obj: Bound<'py, PyAny>,
+    stable: bool,
+}
+
+impl<'py> Val<'py> {
+    fn new(obj: Bound<'py, impl Sized>) -> Self {
+        Self {
+            obj: obj.into_any(),
+            stable: false,
+        }
+    }
+    fn stable(obj: Bound<'py, impl Sized>) -> Self {
+        Self {
+            obj: obj.into_any(),
+            stable: true,
+        }
+    }
+}
+
+/// Runs one conversion with the verifier's cache, or with a fresh one when it is in use.
+fn with_cx<'py, R>(
+    py: Python<'py>,
+    cache: &Cache,
+    trusted: bool,
+    f: impl FnOnce(&mut Cx<'py, '_>) -> R,
+) -> R {
+    let mut guard = cache.lock();
+    let mut spare = None;
+    let c = match &mut guard {
+        Some(g) => &mut **g,
+        None => spare.insert(Inner::default()),
+    };
+    f(&mut Cx {
+        py,
+        c,
+        trusted,
+        ints: Vec::with_capacity(SHARED_INTS),
+    })
+}
 
 /// One conversion.
 struct Cx<'py, 'c> {
     py: Python<'py>,
-    cache: Option<RefCell<MutexGuard<'c, Inner>>>,
-    /// Names may enter the cache.
+    c: &'c mut Inner,
+    /// Claim names may enter the cache.
     trusted: bool,
-    /// `Some` for a record: its `time_ms`.
-    time_ms: Option<i64>,
-    ints: RefCell<Ints<'py>>,
-    /// Set by a map key in [`REPEATING_CLAIMS`], for its value.
-    repeating_key: Cell<Option<&'static str>>,
-    /// The last value made is one that recurs (see [`Template`]).
-    stable: Cell<bool>,
+    /// Integers made so far in this conversion.
+    ints: Vec<(i128, Bound<'py, PyAny>)>,
 }
 
-/// Integers made so far in this conversion (`token.exp` and `claims.values.exp`, …).
-struct Ints<'py>(Vec<(i128, Bound<'py, PyAny>)>);
-
-impl<'py> Ints<'py> {
-    fn get(&mut self, py: Python<'py>, v: i128) -> Bound<'py, PyAny> {
-        if let Some((_, o)) = self.0.iter().find(|(i, _)| *i == v) {
-            return o.clone();
-        }
-        let o = match i64::try_from(v) {
-            Ok(i) => i.into_pyobject(py).map(Bound::into_any),
-            Err(_) => (v as u64).into_pyobject(py).map(Bound::into_any),
-        };
-        let Ok(o) = o;
-        if self.0.len() < SHARED_INTS {
-            self.0.push((v, o.clone()));
-        }
-        o
-    }
-}
-
-impl<'py, 'c> Cx<'py, 'c> {
-    fn new(py: Python<'py>, cache: Option<MutexGuard<'c, Inner>>, trusted: bool) -> Self {
-        Self {
-            py,
-            cache: cache.map(RefCell::new),
-            trusted,
-            time_ms: None,
-            ints: RefCell::new(Ints(Vec::with_capacity(SHARED_INTS))),
-            repeating_key: Cell::new(None),
-            stable: Cell::new(false),
-        }
-    }
-
-    fn run<T: Serialize + ?Sized>(&self, value: &T) -> PyResult<Bound<'py, PyAny>> {
-        value
-            .serialize(PySerializer {
-                cx: self,
-                hint: Hint::Value,
-            })
-            .map_err(|e| e.0)
-    }
-
-    /// A field or variant name.
-    fn static_str(&self, s: &'static str) -> Bound<'py, PyAny> {
-        match &self.cache {
-            // SAFETY: a valid, owned `str` object kept alive by the cache; a new reference.
-            Some(c) => unsafe {
-                Bound::from_borrowed_ptr(self.py, c.borrow_mut().static_str(self.py, s))
+impl<'py> Cx<'py, '_> {
+    fn record(&mut self, r: &AuditRecord) -> PyResult<Val<'py>> {
+        let values = [
+            self.repeating(Slot::Schema, &r.schema),
+            self.str(&r.id),
+            self.time(r),
+            self.int(r.duration_us.into()),
+            self.variant(r.event.as_str()),
+            self.variant(r.outcome.as_str()),
+            self.variant(r.severity.as_str()),
+            self.failure(r.failure.as_ref())?,
+            self.token(&r.token)?,
+            self.claims(&r.claims)?,
+            self.request(&r.request)?,
+            match &r.authz {
+                Some(a) => {
+                    let values = [
+                        self.grants(&a.required)?,
+                        self.grants(&a.granted)?,
+                        self.variant(a.decision.as_str()),
+                    ];
+                    self.fill(Shape::Authz, values)?
+                }
+                None => self.none(),
             },
-            None => PyString::intern(self.py, s).into_any(),
-        }
+            self.verifier(&r.verifier)?,
+        ];
+        self.fill(Shape::Record, values)
     }
 
-    /// A claim name (a map key).
-    fn name(&self, s: &str) -> Bound<'py, PyAny> {
-        self.repeating_key
-            .set(REPEATING_CLAIMS.iter().find(|c| **c == s).copied());
-        if let Some(c) = &self.cache {
-            let mut c = c.borrow_mut();
-            if let Some(k) = c.names.get(s) {
-                return k.bind(self.py).clone().into_any();
-            }
-            if self.trusted && s.len() <= NAME_MAX_LEN && c.names.len() < NAME_CAP {
-                let k = PyString::intern(self.py, s);
-                c.names.insert(s.into(), k.clone().unbind());
-                return k.into_any();
-            }
-        }
-        PyString::new(self.py, s).into_any()
-    }
-
-    /// A string value; `field` names a [`REPEATING`] field (or claim) it is the value of.
-    fn string(&self, s: &str, field: Option<&'static str>) -> Bound<'py, PyAny> {
-        match (field, &self.cache) {
-            (Some(field), Some(c)) => {
-                self.recurring(c.borrow_mut().repeating_str(self.py, field, s))
-            }
-            _ => PyString::new(self.py, s).into_any(),
-        }
-    }
-
-    fn int(&self, v: i128) -> Bound<'py, PyAny> {
-        let o = self.ints.borrow_mut().get(self.py, v);
-        // CPython keeps one object for each of these.
-        if (-5..=256).contains(&v) {
-            self.recurring(o)
-        } else {
-            o
-        }
-    }
-
-    /// `o`, noted as an object that recurs.
-    fn recurring(&self, o: Bound<'py, PyAny>) -> Bound<'py, PyAny> {
-        self.stable.set(true);
-        o
-    }
-
-    /// A new dict for a struct named `name`, from its template when there is one.
-    fn struct_dict(&self, name: &'static str) -> Result<(Bound<'py, PyDict>, Fields), Error> {
-        let Some(c) = &self.cache else {
-            return Ok((PyDict::new(self.py), Fields::Plain));
+    fn failure(&mut self, f: Option<&Failure>) -> PyResult<Val<'py>> {
+        let Some(f) = f else {
+            return Ok(self.none());
         };
-        let c = c.borrow();
-        match c.templates.iter().find(|t| std::ptr::eq(t.name, name)) {
-            Some(t) => {
-                // SAFETY: a valid dict; `PyDict_Copy` returns a new reference or NULL with an
-                // exception set.
-                let dict = unsafe {
-                    Bound::from_owned_ptr_or_err(self.py, ffi::PyDict_Copy(t.dict.as_ptr()))?
-                        .cast_into_unchecked::<PyDict>()
+        let also = f
+            .also
+            .iter()
+            .map(|c| {
+                let values = [
+                    self.variant(c.kind.as_str()),
+                    self.variant(c.step.as_str()),
+                    self.str(&c.detail),
+                ];
+                self.fill(Shape::FailedCheck, values).map(|v| v.obj)
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let values = [
+            self.variant(f.kind.as_str()),
+            self.variant(f.step.as_str()),
+            self.str(&f.detail),
+            Val::new(PyList::new(self.py, also)?),
+        ];
+        self.fill(Shape::Failure, values)
+    }
+
+    fn token(&mut self, t: &TokenInfo) -> PyResult<Val<'py>> {
+        let values = [
+            self.opt_str(t.fingerprint.as_deref()),
+            self.opt_repeating(Slot::Alg, t.alg.as_deref()),
+            self.opt_repeating(Slot::Kid, t.kid.as_deref()),
+            self.opt_repeating(Slot::Typ, t.typ.as_deref()),
+            self.int(t.size as i128),
+            Val::stable(PyBool::new(self.py, t.trusted).to_owned()),
+            self.opt_claim(None, t.jti.as_ref())?,
+            self.opt_claim(Some(Slot::Iss), t.iss.as_ref())?,
+            self.opt_claim(Some(Slot::Aud), t.aud.as_ref())?,
+            self.opt_claim(None, t.iat.as_ref())?,
+            self.opt_claim(None, t.nbf.as_ref())?,
+            self.opt_claim(None, t.exp.as_ref())?,
+        ];
+        self.fill(Shape::Token, values)
+    }
+
+    fn claims(&mut self, c: &ClaimsInfo) -> PyResult<Val<'py>> {
+        let values = [
+            self.claim_dict(c.values.iter())?,
+            self.list(c.dropped.iter(), Self::name)?,
+        ];
+        self.fill(Shape::Claims, values)
+    }
+
+    fn request(&mut self, q: &RequestContext) -> PyResult<Val<'py>> {
+        let values = [
+            self.opt_str(q.correlation_id.as_deref()),
+            self.opt_str(q.client_ip.as_deref()),
+            self.opt_str(q.method.as_deref()),
+            self.opt_str(q.path.as_deref()),
+            self.opt_str(q.user_agent.as_deref()),
+        ];
+        self.fill(Shape::Request, values)
+    }
+
+    fn grants(&mut self, g: &Grants) -> PyResult<Val<'py>> {
+        let values = [
+            self.list(g.scopes.iter().map(String::as_str), Self::plain_str)?,
+            self.list(g.roles.iter().map(String::as_str), Self::plain_str)?,
+        ];
+        self.fill(Shape::Grants, values)
+    }
+
+    fn verifier(&mut self, v: &VerifierInfo) -> PyResult<Val<'py>> {
+        let values = [
+            self.repeating(Slot::Name, &v.name),
+            self.repeating(Slot::Version, &v.version),
+        ];
+        self.fill(Shape::Verifier, values)
+    }
+
+    /// A dict of `shape` holding `values`: a copy of its template, set where the copy does not
+    /// hold the value already; stable values are kept in the template for the next copy.
+    fn fill<const N: usize>(&mut self, shape: Shape, values: [Val<'py>; N]) -> PyResult<Val<'py>> {
+        let py = self.py;
+        let slot = &mut self.c.templates[shape as usize];
+        let t = match slot {
+            Some(t) => t,
+            None => slot.insert(Template::new(py, shape)?),
+        };
+        debug_assert_eq!(t.keys.len(), N);
+        // SAFETY: a valid dict; `PyDict_Copy` returns a new reference or NULL with an exception
+        // set.
+        let dict = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyDict_Copy(t.dict.as_ptr()))?
+                .cast_into_unchecked::<PyDict>()
+        };
+        for ((v, key), held) in values.iter().zip(&t.keys).zip(&mut t.values) {
+            let at = v.obj.as_ptr() as usize;
+            if *held == at {
+                continue;
+            }
+            set(&dict, key.as_ptr(), &v.obj)?;
+            if v.stable {
+                set(t.dict.bind(py), key.as_ptr(), &v.obj)?;
+                *held = at;
+            }
+        }
+        Ok(Val::new(dict))
+    }
+
+    /// The top level of a claims object: names from the cache, `iss`/`aud` strings in their
+    /// [`Slot`].
+    fn claim_dict<'a>(
+        &mut self,
+        claims: impl Iterator<Item = (&'a str, &'a Value)>,
+    ) -> PyResult<Val<'py>> {
+        let d = PyDict::new(self.py);
+        for (k, v) in claims {
+            let key = self.name(k);
+            let v = self.claim(Slot::claim(k), v)?;
+            set(&d, key.obj.as_ptr(), &v.obj)?;
+        }
+        Ok(Val::new(d))
+    }
+
+    fn opt_claim(&mut self, slot: Option<Slot>, v: Option<&Value>) -> PyResult<Val<'py>> {
+        match v {
+            Some(v) => self.claim(slot, v),
+            None => Ok(self.none()),
+        }
+    }
+
+    fn claim(&mut self, slot: Option<Slot>, v: &Value) -> PyResult<Val<'py>> {
+        match (slot, v) {
+            (Some(slot), Value::String(s)) => Ok(self.repeating(slot, s)),
+            _ => self.value(v),
+        }
+    }
+
+    /// A JSON value; objects with sorted keys, as the record's JSON writes them.
+    fn value(&mut self, v: &Value) -> PyResult<Val<'py>> {
+        Ok(match v {
+            Value::Null => self.none(),
+            Value::Bool(b) => Val::stable(PyBool::new(self.py, *b).to_owned()),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => self.int(i.into()),
+                (None, Some(u)) => self.int(u.into()),
+                (None, None) => Val::new(PyFloat::new(self.py, n.as_f64().unwrap_or(f64::NAN))),
+            },
+            Value::String(s) => self.str(s),
+            Value::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|x| self.value(x).map(|v| v.obj))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Val::new(PyList::new(self.py, items)?)
+            }
+            Value::Object(m) => {
+                let mut members: Vec<_> = m.iter().collect();
+                if !m.keys().is_sorted() {
+                    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                }
+                let d = PyDict::new(self.py);
+                for (k, v) in members {
+                    let key = self.name(k);
+                    let v = self.value(v)?;
+                    set(&d, key.obj.as_ptr(), &v.obj)?;
+                }
+                Val::new(d)
+            }
+        })
+    }
+
+    /// A list of strings, each made by `item`.
+    fn list<'a>(
+        &mut self,
+        items: impl Iterator<Item = &'a str>,
+        item: fn(&mut Self, &str) -> Val<'py>,
+    ) -> PyResult<Val<'py>> {
+        let items: Vec<_> = items.map(|s| item(self, s).obj).collect();
+        Ok(Val::new(PyList::new(self.py, items)?))
+    }
+
+    fn none(&self) -> Val<'py> {
+        Val::stable(self.py.None().into_bound(self.py))
+    }
+
+    fn str(&self, s: &str) -> Val<'py> {
+        Val::new(PyString::new(self.py, s))
+    }
+
+    fn plain_str(&mut self, s: &str) -> Val<'py> {
+        self.str(s)
+    }
+
+    fn opt_str(&self, s: Option<&str>) -> Val<'py> {
+        match s {
+            Some(s) => self.str(s),
+            None => self.none(),
+        }
+    }
+
+    /// An enum variant's name.
+    fn variant(&mut self, s: &'static str) -> Val<'py> {
+        let py = self.py;
+        let o = self
+            .c
+            .variants
+            .entry((s.as_ptr() as usize, s.len()))
+            .or_insert_with(|| PyString::intern(py, s).unbind());
+        Val::stable(o.bind(py).clone())
+    }
+
+    /// The value `s` of `slot`: the last one if equal.
+    fn repeating(&mut self, slot: Slot, s: &str) -> Val<'py> {
+        let last = &mut self.c.repeating[slot as usize];
+        if let Some((v, o)) = last
+            && **v == *s
+        {
+            return Val::stable(o.bind(self.py).clone());
+        }
+        let o = PyString::new(self.py, s);
+        *last = Some((s.into(), o.clone().unbind()));
+        Val::stable(o)
+    }
+
+    fn opt_repeating(&mut self, slot: Slot, s: Option<&str>) -> Val<'py> {
+        match s {
+            Some(s) => self.repeating(slot, s),
+            None => self.none(),
+        }
+    }
+
+    /// A claim name (a map key): interned and cached when trusted.
+    fn name(&mut self, s: &str) -> Val<'py> {
+        if let Some(k) = self.c.names.get(s) {
+            return Val::stable(k.bind(self.py).clone());
+        }
+        if self.trusted && s.len() <= NAME_MAX_LEN && self.c.names.len() < NAME_CAP {
+            let k = PyString::intern(self.py, s);
+            self.c.names.insert(s.into(), k.clone().unbind());
+            return Val::stable(k);
+        }
+        self.str(s)
+    }
+
+    /// The record's `time` string: made once per millisecond.
+    fn time(&mut self, r: &AuditRecord) -> Val<'py> {
+        if let Some((ms, s)) = &self.c.time
+            && *ms == r.time_ms
+        {
+            return Val::stable(s.bind(self.py).clone());
+        }
+        let s = PyString::new(self.py, &time_string(r));
+        self.c.time = Some((r.time_ms, s.clone().unbind()));
+        Val::stable(s)
+    }
+
+    /// An integer, shared with an equal one made earlier in this conversion.
+    fn int(&mut self, v: i128) -> Val<'py> {
+        let obj = match self.ints.iter().find(|(i, _)| *i == v) {
+            Some((_, o)) => o.clone(),
+            None => {
+                let o = match i64::try_from(v) {
+                    Ok(i) => i.into_pyobject(self.py).map(Bound::into_any),
+                    Err(_) => (v as u64).into_pyobject(self.py).map(Bound::into_any),
                 };
-                Ok((dict, Fields::Templated { t: t.clone(), i: 0 }))
+                let Ok(o) = o;
+                if self.ints.len() < SHARED_INTS {
+                    self.ints.push((v, o.clone()));
+                }
+                o
             }
-            None => Ok((
-                PyDict::new(self.py),
-                Fields::Learning {
-                    name,
-                    fields: Vec::new(),
-                },
-            )),
-        }
-    }
-}
-
-/// What a value being serialized is.
-#[derive(Clone, Copy)]
-enum Hint {
-    Value,
-    /// A map key (a claim name).
-    Key,
-    /// The value of a [`REPEATING`] field.
-    Repeating(&'static str),
-    /// A list of claim names (`claims.dropped`): its strings are names.
-    Names,
-}
-
-/// The hint for the value of struct field `key`.
-fn field_hint(key: &'static str) -> Hint {
-    if REPEATING.contains(&key) {
-        Hint::Repeating(key)
-    } else if key == "dropped" {
-        Hint::Names
-    } else {
-        Hint::Value
-    }
-}
-
-/// A Python exception carried through serde.
-pub struct Error(PyErr);
-
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-impl std::error::Error for Error {}
-impl ser::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error(pyo3::exceptions::PyValueError::new_err(msg.to_string()))
-    }
-}
-impl From<PyErr> for Error {
-    fn from(e: PyErr) -> Self {
-        Error(e)
-    }
-}
-
-#[derive(Clone, Copy)]
-struct PySerializer<'a, 'py, 'c> {
-    cx: &'a Cx<'py, 'c>,
-    hint: Hint,
-}
-
-type Out<'py> = Result<Bound<'py, PyAny>, Error>;
-
-struct Seq<'a, 'py, 'c> {
-    cx: &'a Cx<'py, 'c>,
-    items: Vec<Bound<'py, PyAny>>,
-    /// The elements are claim names.
-    names: bool,
-}
-
-struct Map<'a, 'py, 'c> {
-    cx: &'a Cx<'py, 'c>,
-    dict: Bound<'py, PyDict>,
-    key: Option<Bound<'py, PyAny>>,
-}
-
-/// How a struct's fields are being set.
-enum Fields {
-    /// The dict is a copy of template `t`; `i` fields seen so far.
-    Templated { t: Arc<Template>, i: usize },
-    /// First struct of its type: its fields (skipped ones too) become a template at the end.
-    Learning {
-        name: &'static str,
-        fields: Vec<&'static str>,
-    },
-    /// No cache, or a struct whose fields did not follow its template.
-    Plain,
-}
-
-struct Struct<'a, 'py, 'c> {
-    cx: &'a Cx<'py, 'c>,
-    dict: Bound<'py, PyDict>,
-    fields: Fields,
-    /// The struct is an `AuditRecord` (its `time` may come from the cache).
-    record: bool,
-}
-
-/// `{variant: value}` for newtype-like enum variants (externally tagged, as serde_json does).
-struct Variant<S> {
-    name: &'static str,
-    inner: S,
-}
-
-impl<'a, 'py, 'c> PySerializer<'a, 'py, 'c> {
-    fn value(cx: &'a Cx<'py, 'c>) -> Self {
-        Self {
-            cx,
-            hint: Hint::Value,
-        }
-    }
-    fn tagged(self, name: &'static str, value: Bound<'py, PyAny>) -> Out<'py> {
-        self.cx.stable.set(false);
-        let dict = PyDict::new(self.cx.py);
-        dict.set_item(self.cx.static_str(name), value)?;
-        Ok(dict.into_any())
-    }
-}
-
-impl<'a, 'py, 'c> ser::Serializer for PySerializer<'a, 'py, 'c> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    type SerializeSeq = Seq<'a, 'py, 'c>;
-    type SerializeTuple = Seq<'a, 'py, 'c>;
-    type SerializeTupleStruct = Seq<'a, 'py, 'c>;
-    type SerializeTupleVariant = Variant<Seq<'a, 'py, 'c>>;
-    type SerializeMap = Map<'a, 'py, 'c>;
-    type SerializeStruct = Struct<'a, 'py, 'c>;
-    type SerializeStructVariant = Variant<Map<'a, 'py, 'c>>;
-
-    fn serialize_bool(self, v: bool) -> Out<'py> {
-        Ok(self
-            .cx
-            .recurring(PyBool::new(self.cx.py, v).to_owned().into_any()))
-    }
-    fn serialize_i8(self, v: i8) -> Out<'py> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Out<'py> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Out<'py> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Out<'py> {
-        Ok(self.cx.int(v.into()))
-    }
-    fn serialize_u8(self, v: u8) -> Out<'py> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Out<'py> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Out<'py> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Out<'py> {
-        Ok(self.cx.int(v.into()))
-    }
-    fn serialize_f32(self, v: f32) -> Out<'py> {
-        self.serialize_f64(f64::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Out<'py> {
-        Ok(PyFloat::new(self.cx.py, v).into_any())
-    }
-    fn serialize_char(self, v: char) -> Out<'py> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-    fn serialize_str(self, v: &str) -> Out<'py> {
-        Ok(match self.hint {
-            Hint::Key => self.cx.name(v),
-            Hint::Repeating(field) => self.cx.string(v, Some(field)),
-            Hint::Value | Hint::Names => self.cx.string(v, None),
-        })
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Out<'py> {
-        Ok(PyBytes::new(self.cx.py, v).into_any())
-    }
-    fn serialize_none(self) -> Out<'py> {
-        Ok(self.cx.recurring(self.cx.py.None().into_bound(self.cx.py)))
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Out<'py> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Out<'py> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Out<'py> {
-        self.serialize_none()
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        variant: &'static str,
-    ) -> Out<'py> {
-        Ok(self.cx.recurring(self.cx.static_str(variant)))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Out<'py> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _i: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Out<'py> {
-        let inner = value.serialize(PySerializer::value(self.cx))?;
-        self.tagged(variant, inner)
-    }
-    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Ok(Seq {
-            cx: self.cx,
-            items: Vec::with_capacity(len.unwrap_or(0)),
-            names: matches!(self.hint, Hint::Names),
-        })
-    }
-    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, Error> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        self.serialize_seq(Some(len))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Ok(Variant {
-            name: variant,
-            inner: self.serialize_seq(Some(len))?,
-        })
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Ok(Map {
-            cx: self.cx,
-            dict: PyDict::new(self.cx.py),
-            key: None,
-        })
-    }
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, Error> {
-        let (dict, fields) = self.cx.struct_dict(name)?;
-        Ok(Struct {
-            cx: self.cx,
-            dict,
-            fields,
-            record: self.cx.time_ms.is_some() && name == "AuditRecord",
-        })
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Ok(Variant {
-            name: variant,
-            inner: self.serialize_map(Some(len))?,
-        })
-    }
-}
-
-impl<'py> Seq<'_, 'py, '_> {
-    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let hint = if self.names { Hint::Key } else { Hint::Value };
-        self.items
-            .push(value.serialize(PySerializer { cx: self.cx, hint })?);
-        Ok(())
-    }
-    fn finish(self) -> Out<'py> {
-        self.cx.stable.set(false);
-        Ok(PyList::new(self.cx.py, self.items)?.into_any())
-    }
-}
-
-impl<'py> ser::SerializeSeq for Seq<'_, 'py, '_> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTuple for Seq<'_, 'py, '_> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleStruct for Seq<'_, 'py, '_> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeTupleVariant for Variant<Seq<'_, 'py, '_>> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.inner.push(value)
-    }
-    fn end(self) -> Out<'py> {
-        let cx = self.inner.cx;
-        PySerializer::value(cx).tagged(self.name, self.inner.finish()?)
-    }
-}
-
-impl<'py> ser::SerializeMap for Map<'_, 'py, '_> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(key.serialize(PySerializer {
-            cx: self.cx,
-            hint: Hint::Key,
-        })?);
-        Ok(())
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| <Error as ser::Error>::custom("map value without a key"))?;
-        let hint = match self.cx.repeating_key.take() {
-            Some(claim) => Hint::Repeating(claim),
-            None => Hint::Value,
         };
-        let value = value.serialize(PySerializer { cx: self.cx, hint })?;
-        set(&self.dict, key.as_ptr(), &value)
+        Val {
+            obj,
+            // CPython keeps one object for each of these.
+            stable: (-5..=256).contains(&v),
+        }
     }
-    fn end(self) -> Out<'py> {
-        self.cx.stable.set(false);
-        Ok(self.dict.into_any())
-    }
+}
+
+/// The record's `time` as its JSON writes it (RFC 3339 UTC, milliseconds). The core's formatter
+/// is private, so it is read from the record's JSON (once per millisecond with a cache): the
+/// first `"time":"` there is the field's (inside a JSON string, a quote is escaped).
+fn time_string(r: &AuditRecord) -> String {
+    let json = r.to_json();
+    json.split_once("\"time\":\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or_else(String::new, |(time, _)| time.to_owned())
 }
 
 /// `dict[key] = value` (`key` borrowed).
@@ -711,179 +654,10 @@ fn set(
     dict: &Bound<'_, PyDict>,
     key: *mut ffi::PyObject,
     value: &Bound<'_, PyAny>,
-) -> Result<(), Error> {
+) -> PyResult<()> {
     // SAFETY: valid objects with the GIL held; `PyDict_SetItem` takes its own references.
     if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key, value.as_ptr()) } < 0 {
-        return Err(PyErr::fetch(dict.py()).into());
+        return Err(PyErr::fetch(dict.py()));
     }
     Ok(())
-}
-
-/// `del dict[key]` (`key` borrowed and present).
-fn del(dict: &Bound<'_, PyDict>, key: *mut ffi::PyObject) -> Result<(), Error> {
-    // SAFETY: as for `set`.
-    if unsafe { ffi::PyDict_DelItem(dict.as_ptr(), key) } < 0 {
-        return Err(PyErr::fetch(dict.py()).into());
-    }
-    Ok(())
-}
-
-impl<'py> Struct<'_, 'py, '_> {
-    /// The next field is `key`: its place in the template if the template holds it there
-    /// (`None` otherwise, after turning the dict into a plain one), and the hint for its value.
-    fn next(&mut self, key: &'static str) -> Result<(Option<usize>, Hint), Error> {
-        let Fields::Templated { t: tpl, i } = &mut self.fields else {
-            return Ok((None, field_hint(key)));
-        };
-        let at = *i;
-        if tpl
-            .fields
-            .get(at)
-            .is_some_and(|f| std::ptr::eq(*f, key) || *f == key)
-        {
-            *i += 1;
-            return Ok((Some(at), tpl.hints[at]));
-        }
-        let (tpl, i) = (tpl.clone(), at);
-        // Not the template's order: keep the fields set so far (in order) in a plain dict.
-        let plain = PyDict::new(self.cx.py);
-        for &k in &tpl.keys[..i] {
-            // SAFETY: valid objects with the GIL held; a borrowed reference or NULL.
-            let v = unsafe { ffi::PyDict_GetItem(self.dict.as_ptr(), k) };
-            if !v.is_null() {
-                // SAFETY: `v` is a valid borrowed reference.
-                let v = unsafe { Bound::from_borrowed_ptr(self.cx.py, v) };
-                set(&plain, k, &v)?;
-            }
-        }
-        self.dict = plain;
-        self.fields = Fields::Plain;
-        Ok((None, field_hint(key)))
-    }
-
-    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        let (slot, hint) = self.next(key)?;
-        self.cx.stable.set(false);
-        let value = if self.record && key == "time" {
-            self.time(value)?
-        } else {
-            value.serialize(PySerializer { cx: self.cx, hint })?
-        };
-        let (Some(at), Fields::Templated { t, .. }) = (slot, &self.fields) else {
-            if let Fields::Learning { fields, .. } = &mut self.fields {
-                fields.push(key);
-            }
-            return set(&self.dict, self.cx.static_str(key).as_ptr(), &value);
-        };
-        let mut values = t.values.borrow_mut();
-        if values[at] == value.as_ptr() {
-            // The copy holds it already.
-            return Ok(());
-        }
-        set(&self.dict, t.keys[at], &value)?;
-        if self.cx.stable.get() {
-            set(t.dict.bind(self.cx.py), t.keys[at], &value)?;
-            values[at] = value.as_ptr();
-        }
-        Ok(())
-    }
-
-    /// The record's `time` string: made once per millisecond.
-    fn time<T: Serialize + ?Sized>(&self, value: &T) -> Out<'py> {
-        let (Some(ms), Some(c)) = (self.cx.time_ms, &self.cx.cache) else {
-            return value.serialize(PySerializer::value(self.cx));
-        };
-        if let Some((at, s)) = &c.borrow().time
-            && *at == ms
-        {
-            return Ok(self.cx.recurring(s.bind(self.cx.py).clone().into_any()));
-        }
-        let s = value.serialize(PySerializer::value(self.cx))?;
-        c.borrow_mut().time = Some((ms, s.clone().unbind()));
-        Ok(self.cx.recurring(s))
-    }
-
-    fn finish(self) -> Out<'py> {
-        self.cx.stable.set(false);
-        match self.fields {
-            Fields::Templated { t, i } => {
-                // Fields the template has and this value did not serialize.
-                for &k in &t.keys[i..] {
-                    del(&self.dict, k)?;
-                }
-            }
-            Fields::Learning { name, fields } => {
-                if let Some(c) = &self.cx.cache {
-                    let mut c = c.borrow_mut();
-                    let dict = PyDict::new(self.cx.py);
-                    let mut keys = Vec::with_capacity(fields.len());
-                    for &f in &fields {
-                        let k = c.static_str(self.cx.py, f);
-                        set(&dict, k, &self.cx.py.None().into_bound(self.cx.py))?;
-                        keys.push(k);
-                    }
-                    c.templates.push(Arc::new(Template {
-                        values: RefCell::new(vec![self.cx.py.None().as_ptr(); fields.len()]),
-                        name,
-                        hints: fields.iter().map(|f| field_hint(f)).collect(),
-                        fields,
-                        keys,
-                        dict: dict.unbind(),
-                    }));
-                }
-            }
-            Fields::Plain => {}
-        }
-        Ok(self.dict.into_any())
-    }
-}
-
-impl<'py> ser::SerializeStruct for Struct<'_, 'py, '_> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.field(key, value)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Error> {
-        match &mut self.fields {
-            Fields::Learning { fields, .. } => fields.push(key),
-            Fields::Templated { .. } => {
-                if let (Some(at), _) = self.next(key)?
-                    && let Fields::Templated { t, .. } = &self.fields
-                {
-                    del(&self.dict, t.keys[at])?;
-                }
-            }
-            Fields::Plain => {}
-        }
-        Ok(())
-    }
-    fn end(self) -> Out<'py> {
-        self.finish()
-    }
-}
-
-impl<'py> ser::SerializeStructVariant for Variant<Map<'_, 'py, '_>> {
-    type Ok = Bound<'py, PyAny>;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        let value = value.serialize(PySerializer::value(self.inner.cx))?;
-        set(
-            &self.inner.dict,
-            self.inner.cx.static_str(key).as_ptr(),
-            &value,
-        )
-    }
-    fn end(self) -> Out<'py> {
-        let cx = self.inner.cx;
-        PySerializer::value(cx).tagged(self.name, self.inner.dict.into_any())
-    }
 }

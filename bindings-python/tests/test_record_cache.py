@@ -109,3 +109,27 @@ def test_returned_dicts_are_independent() -> None:
     for key in ("id", "time", "duration_us"):
         del second[key], expected[key]
     same_tree(second, expected)
+
+
+def test_claim_values_as_the_json_gives_them() -> None:
+    """Objects inside claim values (and in `token`) with sorted keys, whatever the token's order;
+    integers beyond i64 and floats as the JSON parses them."""
+    verifier = jwt_audit.Verifier(
+        keys=[{"secret": SECRET}],
+        algorithms=["HS256"],
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        redaction={"keep": ["nested", "numbers", "empty"]},
+    )
+    nested = {"b": {"d": [[], {}], "c": [{"z": 1, "a": 2}]}, "a": "x", "A": "y", "\u00e9": 1}
+    numbers = [0, -0.0, 0.1, 1e300, 2.5e-8, 123456789.125, -(2**63), 2**63 - 1, 2**63, 2**64 - 1]
+    accepted = verifier.verify(hs256(claims(nested=nested, numbers=numbers, empty={})))
+    assert accepted.ok
+    values = accepted.record["claims"]["values"]
+    assert list(values["nested"]) == ["A", "a", "b", "\u00e9"] and list(values["nested"]["b"]) == ["c", "d"]
+    assert values["numbers"][-1] == 2**64 - 1 and type(values["numbers"][1]) is float
+    # A rejected token's registered claims in `token`: objects sorted there too.
+    rejected = verifier.verify(hs256(claims(iss={"z": 1, "a": [{"y": None, "b": True}]}, jti=2**64 - 1)))
+    assert not rejected.ok and list(rejected.record["token"]["iss"]) == ["a", "z"]
+    for v in (accepted, rejected):
+        same_tree(v.record, json.loads(v.record_json))
