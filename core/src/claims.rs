@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A parsed token payload, shared between a verification's claims and its record.
-pub type Payload = Arc<Map<String, Value>>;
+pub(crate) type Payload = Arc<Map<String, Value>>;
 
 /// Kept, hashed and masked claims of a record: `(name, value)` in name order.
 ///

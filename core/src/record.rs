@@ -10,7 +10,8 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use crate::claims::{ClaimNames, ClaimValues, NamesIter, Payload, ValuesIter};
+pub(crate) use crate::claims::Payload;
+pub use crate::claims::{ClaimNames, ClaimValues, NamesIter, ValuesIter};
 
 /// The schema identifier written in every record.
 pub const SCHEMA: &str = "jwt-audit/v1";
