@@ -1,0 +1,52 @@
+"""Instructions per HS256 record dict, counted by callgrind (deterministic, unlike timings on a
+shared machine): run it twice under valgrind, reading `.record` and not, and divide the
+difference of the two totals by the number of verifications.
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/record_instructions.py record 5000
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/record_instructions.py bare 5000
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jwt as pyjwt
+
+import jwt_audit
+
+KEYS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "keys"
+ISSUER = "https://issuer.example"
+AUDIENCE = "orders-api"
+
+
+def main() -> None:
+    mode, n = sys.argv[1], int(sys.argv[2])
+    secret = (KEYS / "hmac-32.txt").read_text()
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "sub": "user-123",
+        "aud": AUDIENCE,
+        "iat": now - 60,
+        "exp": now + 86_400,
+        "jti": "bench-token-1",
+        "scope": "orders:read orders:write",
+        "email": "alice@example.com",
+    }
+    token = pyjwt.encode(claims, secret, algorithm="HS256")
+    verifier = jwt_audit.Verifier(keys=[{"secret": secret}], algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE)
+    assert verifier.verify(token).ok
+    if mode == "record":
+        for _ in range(n):
+            verifier.verify(token).record
+    elif mode == "bare":
+        for _ in range(n):
+            verifier.verify(token)
+    else:
+        sys.exit("usage: record_instructions.py record|bare N")
+
+
+if __name__ == "__main__":
+    main()
