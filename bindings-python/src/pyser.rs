@@ -610,7 +610,7 @@ impl<'py> Cx<'py, '_> {
         {
             return Val::stable(s.bind(self.py).clone());
         }
-        let s = PyString::new(self.py, &time_string(r));
+        let s = PyString::new(self.py, &r.time());
         self.c.time = Some((r.time_ms, s.clone().unbind()));
         Val::stable(s)
     }
@@ -637,16 +637,6 @@ impl<'py> Cx<'py, '_> {
             stable: (-5..=256).contains(&v),
         }
     }
-}
-
-/// The record's `time` as its JSON writes it (RFC 3339 UTC, milliseconds). The core's formatter
-/// is private, so it is read from the record's JSON (once per millisecond with a cache): the
-/// first `"time":"` there is the field's (inside a JSON string, a quote is escaped).
-fn time_string(r: &AuditRecord) -> String {
-    let json = r.to_json();
-    json.split_once("\"time\":\"")
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map_or_else(String::new, |(time, _)| time.to_owned())
 }
 
 /// `dict[key] = value` (`key` borrowed).

@@ -67,6 +67,24 @@ impl AuditRecord {
         out.push(b'\n');
     }
 
+    /// The record's `time` as its JSON writes it: RFC 3339 UTC with milliseconds.
+    ///
+    /// ```
+    /// use jwt_audit::{RequestContext, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .hmac_secret("a-very-long-secret-of-at-least-32-bytes!")
+    ///     .algorithms(["HS256"])
+    ///     .now(1_700_000_000)
+    ///     .build()?;
+    /// let v = verifier.verify("not.a.token", &RequestContext::new());
+    /// assert_eq!(v.record().time(), "2023-11-14T22:13:20.000Z");
+    /// # Ok::<(), jwt_audit::ConfigError>(())
+    /// ```
+    pub fn time(&self) -> String {
+        timefmt::format_rfc3339_ms(self.time_ms)
+    }
+
     /// `true` when the token was accepted.
     pub fn is_accepted(&self) -> bool {
         self.outcome == Outcome::Accepted
