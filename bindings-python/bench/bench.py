@@ -65,9 +65,9 @@ def b64decode(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-def cases() -> Dict[str, Case]:
-    now = int(time.time())
-    claims = {
+def bench_claims(now: int) -> Dict[str, Any]:
+    """The claims of every benchmark token (also used by record_instructions.py)."""
+    return {
         "iss": ISSUER,
         "sub": "user-123",
         "aud": AUDIENCE,
@@ -77,6 +77,10 @@ def cases() -> Dict[str, Case]:
         "scope": "orders:read orders:write",
         "email": "alice@example.com",
     }
+
+
+def cases() -> Dict[str, Case]:
+    claims = bench_claims(int(time.time()))
     secret = (KEYS / "hmac-32.txt").read_text()
     keys = {
         "HS256": (secret, secret),

@@ -10,31 +10,17 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import jwt as pyjwt
+from bench import AUDIENCE, ISSUER, KEYS, bench_claims
 
 import jwt_audit
-
-KEYS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "keys"
-ISSUER = "https://issuer.example"
-AUDIENCE = "orders-api"
 
 
 def main() -> None:
     mode, n = sys.argv[1], int(sys.argv[2])
     secret = (KEYS / "hmac-32.txt").read_text()
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "sub": "user-123",
-        "aud": AUDIENCE,
-        "iat": now - 60,
-        "exp": now + 86_400,
-        "jti": "bench-token-1",
-        "scope": "orders:read orders:write",
-        "email": "alice@example.com",
-    }
+    claims = bench_claims(int(time.time()))
     token = pyjwt.encode(claims, secret, algorithm="HS256")
     verifier = jwt_audit.Verifier(keys=[{"secret": secret}], algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE)
     assert verifier.verify(token).ok
