@@ -1,6 +1,7 @@
 //! The verifier's options as JavaScript passes them, and configuration errors that name options
 //! the way the caller wrote them (`leewaySeconds` or `leeway_seconds`).
 
+use jwt_audit::config::{camel_case, snake_case};
 use jwt_audit::{ConfigError, VerifierConfig};
 use serde_json::Value;
 
@@ -61,33 +62,4 @@ fn option_names() -> Vec<String> {
         Ok(Value::Object(map)) => map.keys().cloned().collect(),
         _ => Vec::new(),
     }
-}
-
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn snake_case(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

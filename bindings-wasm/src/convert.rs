@@ -3,6 +3,7 @@
 
 use crate::errors;
 use js_sys::{JSON, Object, Reflect, Uint8Array};
+use jwt_audit::config::{camel_case, snake_case};
 use jwt_audit::{AuthzRequirement, ConfigError, RequestContext, Verification, VerifierConfig};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -81,7 +82,7 @@ impl Spelling {
                     message.push('`');
                 }
                 match i % 2 {
-                    1 => push_camel_case(&mut message, part),
+                    1 => message.push_str(&camel_case(part)),
                     _ => message.push_str(part),
                 }
             }
@@ -89,41 +90,6 @@ impl Spelling {
         }
         errors::config(&e)
     }
-}
-
-/// `leeway_seconds` → `leewaySeconds`.
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    push_camel_case(&mut out, snake);
-    out
-}
-
-fn push_camel_case(out: &mut String, snake: &str) {
-    let mut upper = false;
-    for c in snake.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.push(c.to_ascii_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-}
-
-/// `leewaySeconds` → `leeway_seconds`.
-fn snake_case(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The token as bytes: a string (its UTF-8 bytes) or a `Uint8Array`; `undefined`/`null` is no

@@ -125,6 +125,43 @@ impl fmt::Debug for VerifierConfig {
     }
 }
 
+/// An option name as JavaScript spells it: `leeway_seconds` → `leewaySeconds` (for bindings that
+/// name options the way their callers write them).
+///
+/// ```
+/// assert_eq!(jwt_audit::config::camel_case("max_token_bytes"), "maxTokenBytes");
+/// assert_eq!(jwt_audit::config::snake_case("maxTokenBytes"), "max_token_bytes");
+/// ```
+pub fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An option's canonical name from its JavaScript spelling: `leewaySeconds` → `leeway_seconds`.
+pub fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The option names JavaScript callers spell in camelCase, and their canonical names.
 const CAMEL_CASE_OPTIONS: [(&str, &str); 5] = [
     ("leewaySeconds", "leeway_seconds"),
