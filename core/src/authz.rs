@@ -1,7 +1,9 @@
 //! Authorization after authentication: required scopes (`scope`, `scp`) and roles (`roles`).
 
+use crate::payload::Payload;
 use crate::record::{AuthzInfo, Decision, Grants};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// What a route requires. Every listed scope and every listed role must be granted.
 ///
@@ -36,8 +38,8 @@ impl AuthzRequirement {
 }
 
 /// Space-separated string (RFC 8693 `scope`) or array of strings (`scp`, `roles`).
-fn words(v: Option<&Value>, out: &mut Vec<String>) {
-    match v {
+fn words(v: Option<Cow<'_, Value>>, out: &mut Vec<String>) {
+    match v.as_deref() {
         Some(Value::String(s)) => out.extend(s.split_whitespace().map(str::to_string)),
         Some(Value::Array(items)) => {
             out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)))
@@ -48,11 +50,15 @@ fn words(v: Option<&Value>, out: &mut Vec<String>) {
 
 /// The scopes and roles a token grants.
 pub fn granted(claims: &Map<String, Value>) -> Grants {
+    grants(|name| claims.get(name).map(Cow::Borrowed))
+}
+
+fn grants<'a>(claim: impl Fn(&str) -> Option<Cow<'a, Value>>) -> Grants {
     let mut scopes = Vec::new();
-    words(claims.get("scope"), &mut scopes);
-    words(claims.get("scp"), &mut scopes);
+    words(claim("scope"), &mut scopes);
+    words(claim("scp"), &mut scopes);
     let mut roles = Vec::new();
-    words(claims.get("roles"), &mut roles);
+    words(claim("roles"), &mut roles);
     for list in [&mut scopes, &mut roles] {
         list.sort_unstable();
         list.dedup();
@@ -60,8 +66,8 @@ pub fn granted(claims: &Map<String, Value>) -> Grants {
     Grants { scopes, roles }
 }
 
-pub(crate) fn evaluate(req: &AuthzRequirement, claims: &Map<String, Value>) -> AuthzInfo {
-    let granted = granted(claims);
+pub(crate) fn evaluate(req: &AuthzRequirement, payload: &Payload) -> AuthzInfo {
+    let granted = grants(|name| payload.value(name));
     let ok = req.scopes.iter().all(|s| granted.scopes.contains(s))
         && req.roles.iter().all(|r| granted.roles.contains(r));
     AuthzInfo {

@@ -3,15 +3,13 @@
 //! `Arc`, as does the [`Verification`](crate::Verification) that hands the claims to the caller).
 //! Only what redaction changes (hashed, masked or size-capped values, capped names) is owned.
 
+use crate::payload::Payload;
 use crate::record::Canonical;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-
-/// A parsed token payload, shared between a verification's claims and its record.
-pub(crate) type Payload = Arc<Map<String, Value>>;
 
 /// Kept, hashed and masked claims of a record: `(name, value)` in name order.
 ///
@@ -27,7 +25,7 @@ pub(crate) type Payload = Arc<Map<String, Value>>;
 /// ```
 #[derive(Clone, Default)]
 pub struct ClaimValues {
-    source: Payload,
+    source: Arc<Payload>,
     slots: Vec<ValueSlot>,
 }
 
@@ -50,7 +48,7 @@ enum ValueSlot {
 /// ```
 #[derive(Clone, Default)]
 pub struct ClaimNames {
-    source: Payload,
+    source: Arc<Payload>,
     slots: Vec<NameSlot>,
 }
 
@@ -60,41 +58,10 @@ enum NameSlot {
     Owned(String),
 }
 
-/// Walks a payload to the members at increasing positions in one pass (positions come from the
-/// payload's own iteration order; a smaller position restarts the walk).
-#[derive(Clone)]
-struct Cursor<'a> {
-    map: &'a Map<String, Value>,
-    iter: serde_json::map::Iter<'a>,
-    next: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(map: &'a Map<String, Value>) -> Self {
-        Self {
-            map,
-            iter: map.iter(),
-            next: 0,
-        }
-    }
-
-    /// The member at `pos` (positions were taken from this payload, so it exists; were it not
-    /// there, an empty name and `null` stand in rather than a panic).
-    fn at(&mut self, pos: usize) -> (&'a str, &'a Value) {
-        static NULL: Value = Value::Null;
-        if pos < self.next {
-            *self = Self::new(self.map);
-        }
-        let item = self.iter.nth(pos - self.next);
-        self.next = pos + 1;
-        item.map_or(("", &NULL), |(k, v)| (k.as_str(), v))
-    }
-}
-
 /// Iterator over [`ClaimValues`].
 #[derive(Clone)]
 pub struct ValuesIter<'a> {
-    cursor: Cursor<'a>,
+    source: &'a Payload,
     slots: std::slice::Iter<'a, ValueSlot>,
 }
 
@@ -102,9 +69,10 @@ impl<'a> Iterator for ValuesIter<'a> {
     type Item = (&'a str, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let source = self.source;
         Some(match self.slots.next()? {
-            ValueSlot::Shared(pos) => self.cursor.at(*pos),
-            ValueSlot::Redacted(pos, v) => (self.cursor.at(*pos).0, v),
+            ValueSlot::Shared(pos) => (source.name(*pos), source.value_at(*pos)),
+            ValueSlot::Redacted(pos, v) => (source.name(*pos), v),
             ValueSlot::Owned(k, v) => (k.as_str(), v),
         })
     }
@@ -119,7 +87,7 @@ impl ExactSizeIterator for ValuesIter<'_> {}
 /// Iterator over [`ClaimNames`].
 #[derive(Clone)]
 pub struct NamesIter<'a> {
-    cursor: Cursor<'a>,
+    source: &'a Payload,
     slots: std::slice::Iter<'a, NameSlot>,
 }
 
@@ -128,7 +96,7 @@ impl<'a> Iterator for NamesIter<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         Some(match self.slots.next()? {
-            NameSlot::Shared(pos) => self.cursor.at(*pos).0,
+            NameSlot::Shared(pos) => self.source.name(*pos),
             NameSlot::Owned(k) => k,
         })
     }
@@ -144,9 +112,27 @@ impl ClaimValues {
     /// `(name, value)` in name order.
     pub fn iter(&self) -> ValuesIter<'_> {
         ValuesIter {
-            cursor: Cursor::new(&self.source),
+            source: &self.source,
             slots: self.slots.iter(),
         }
+    }
+
+    /// `(name, value)` in name order, each value as the JSON text to write when it is kept as
+    /// the payload has it (and simple), else as a value: the record writer's view, which does not
+    /// build the payload's map.
+    pub(crate) fn json_iter(&self) -> impl Iterator<Item = (&str, ClaimJson<'_>)> {
+        let source = &*self.source;
+        self.slots.iter().map(move |slot| match slot {
+            ValueSlot::Shared(pos) => (
+                source.name(*pos),
+                match source.simple_json(*pos) {
+                    Some(text) => ClaimJson::Text(text),
+                    None => ClaimJson::Value(source.value_at(*pos)),
+                },
+            ),
+            ValueSlot::Redacted(pos, v) => (source.name(*pos), ClaimJson::Value(v)),
+            ValueSlot::Owned(k, v) => (k.as_str(), ClaimJson::Value(v)),
+        })
     }
 
     /// The value of claim `name`, if kept.
@@ -172,7 +158,7 @@ impl ClaimNames {
     /// The names, in order.
     pub fn iter(&self) -> NamesIter<'_> {
         NamesIter {
-            cursor: Cursor::new(&self.source),
+            source: &self.source,
             slots: self.slots.iter(),
         }
     }
@@ -186,16 +172,23 @@ impl ClaimNames {
     }
 }
 
+/// A claim value as the record writer gets it.
+pub(crate) enum ClaimJson<'a> {
+    /// Its JSON text, exactly as serde_json writes the value.
+    Text(&'a str),
+    Value(&'a Value),
+}
+
 /// Builds the claims section from a payload: members are kept (shared), redacted (value replaced)
 /// or dropped (name listed), visited in the payload's order; the result is in name order.
 pub(crate) struct Builder {
-    source: Payload,
+    source: Arc<Payload>,
     values: Vec<ValueSlot>,
     dropped: Vec<NameSlot>,
 }
 
 impl Builder {
-    pub(crate) fn new(source: &Payload) -> Self {
+    pub(crate) fn new(source: &Arc<Payload>) -> Self {
         Self {
             source: source.clone(),
             values: Vec::with_capacity(source.len()),
@@ -215,34 +208,16 @@ impl Builder {
         self.dropped.push(NameSlot::Shared(pos));
     }
 
+    /// The two lists, in name order (the payload's order, see [`Payload`]).
     pub(crate) fn finish(self) -> (ClaimValues, ClaimNames) {
-        let Self {
-            source,
-            mut values,
-            mut dropped,
-        } = self;
-        // Payload order is name order unless serde_json's `preserve_order` was unified into the
-        // build; then the slots are sorted here, once.
-        if !source.keys().is_sorted() {
-            let names: Vec<&str> = source.keys().map(String::as_str).collect();
-            let name = |pos: usize| names.get(pos).copied().unwrap_or_default().to_string();
-            values.sort_by_cached_key(|slot| match slot {
-                ValueSlot::Shared(pos) | ValueSlot::Redacted(pos, _) => name(*pos),
-                ValueSlot::Owned(k, _) => k.clone(),
-            });
-            dropped.sort_by_cached_key(|slot| match slot {
-                NameSlot::Shared(pos) => name(*pos),
-                NameSlot::Owned(k) => k.clone(),
-            });
-        }
         (
             ClaimValues {
-                source: source.clone(),
-                slots: values,
+                source: self.source.clone(),
+                slots: self.values,
             },
             ClaimNames {
-                source,
-                slots: dropped,
+                source: self.source,
+                slots: self.dropped,
             },
         )
     }
@@ -269,7 +244,7 @@ impl FromIterator<(String, Value)> for ClaimValues {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
         let map: BTreeMap<String, Value> = iter.into_iter().collect();
         Self {
-            source: Payload::default(),
+            source: Arc::default(),
             slots: map
                 .into_iter()
                 .map(|(k, v)| ValueSlot::Owned(k, v))
@@ -282,7 +257,7 @@ impl FromIterator<String> for ClaimNames {
     /// Owned names, in the given order.
     fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
         Self {
-            source: Payload::default(),
+            source: Arc::default(),
             slots: iter.into_iter().map(NameSlot::Owned).collect(),
         }
     }
@@ -355,16 +330,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn payload(v: Value) -> Payload {
-        match v {
-            Value::Object(m) => Arc::new(m),
-            _ => unreachable!(),
-        }
+    /// `v` parsed (`scanned: false`) or scanned from its JSON text.
+    fn payload(v: Value, scanned: bool) -> Arc<Payload> {
+        Arc::new(match scanned {
+            true => Payload::parse(v.to_string().as_bytes()).unwrap(),
+            false => Payload::from_map(v.as_object().unwrap().clone()),
+        })
     }
 
     #[test]
     fn shared_redacted_and_owned_slots_resolve_in_order() {
-        let p = payload(json!({"a": 1, "b": "two", "c": [3], "d": null}));
+        for scanned in [false, true] {
+            slots_resolve_in_order(payload(
+                json!({"a": 1, "b": "two", "c": [3], "d": null}),
+                scanned,
+            ));
+        }
+    }
+
+    fn slots_resolve_in_order(p: Arc<Payload>) {
         let mut b = Builder::new(&p);
         b.keep(0);
         b.drop(1);
@@ -398,15 +382,18 @@ mod tests {
     }
 
     #[test]
-    fn unsorted_payloads_are_sorted_once() {
-        // A `preserve_order` build keeps insertion order; emulate it with positions out of order
-        // in a sorted map: slots pushed in any order come out in name order only if sorted, so
-        // check the cursor restarts correctly on a smaller position.
-        let p = payload(json!({"a": 1, "b": 2, "c": 3}));
-        let mut cursor = Cursor::new(&p);
-        assert_eq!(cursor.at(2).0, "c");
-        assert_eq!(cursor.at(0).0, "a");
-        assert_eq!(cursor.at(1), ("b", &json!(2)));
-        assert_eq!(cursor.at(7), ("", &Value::Null));
+    fn the_writer_gets_simple_scanned_values_as_text() {
+        let p = payload(json!({"a": [1, "x"], "b": {"k": 1}, "c": true}), true);
+        let mut b = Builder::new(&p);
+        (0..3).for_each(|pos| b.keep(pos));
+        let (values, _) = b.finish();
+        let seen: Vec<_> = values
+            .json_iter()
+            .map(|(k, v)| match v {
+                ClaimJson::Text(t) => format!("{k}={t}"),
+                ClaimJson::Value(v) => format!("{k}~{v}"),
+            })
+            .collect();
+        assert_eq!(seen, [r#"a=[1,"x"]"#, r#"b~{"k":1}"#, "c=true"]);
     }
 }

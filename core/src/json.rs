@@ -4,6 +4,7 @@
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
+use std::ops::Range;
 
 /// Deepest nesting accepted in a header or payload.
 pub(crate) const MAX_DEPTH: usize = 32;
@@ -27,6 +28,39 @@ pub(crate) fn plain_members<'a>(
     f: impl FnMut(&'a str, Value) -> Option<()>,
 ) -> Option<()> {
     plain::members(bytes, f)
+}
+
+/// A top-level member found by [`scan_object`]: the byte ranges of its name (between the quotes,
+/// which hold no escape) and of its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub(crate) name: Range<usize>,
+    pub(crate) value: Range<usize>,
+    /// The value's text is exactly what serde_json writes for it, and it is within `limits`: a
+    /// string of at most `limits.string_bytes` bytes, an integer, `true`/`false`/`null`, or an
+    /// array of at most `limits.array_items` of those, without whitespace.
+    pub(crate) simple: bool,
+}
+
+/// What counts as a [`Member::simple`] value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) string_bytes: usize,
+    pub(crate) array_items: usize,
+}
+
+/// The members of `text`, in document order, when it is a plain object as [`parse_object`] reads
+/// it without serde (no escapes, integers only; nested objects' names checked for duplicates);
+/// nothing is built. `None` for anything else: the caller then parses it with [`parse_object`],
+/// which reads the rest and words the errors. Duplicate top-level names are the caller's to find.
+pub(crate) fn scan_object(text: &str, limits: Limits) -> Option<Vec<Member>> {
+    plain::scan(text, limits)
+}
+
+/// One value of the plain JSON [`scan_object`] accepted (a member's `value` range), as serde_json
+/// builds it; `None` if `text` is not one plain value.
+pub(crate) fn plain_value(text: &str) -> Option<Value> {
+    plain::value(text)
 }
 
 fn parse_object_serde(bytes: &[u8]) -> Result<Map<String, Value>, String> {
@@ -150,7 +184,7 @@ fn too_deep<E: de::Error>() -> E {
 /// falls back to serde_json. When it answers, the value is the one serde_json would build (the
 /// tests compare the two on generated input).
 mod plain {
-    use super::MAX_DEPTH;
+    use super::{Limits, MAX_DEPTH, Member};
     use serde_json::{Map, Value};
 
     /// The members of a plain top-level object, in order, each handed to `f`; `None` when the
@@ -160,7 +194,7 @@ mod plain {
         f: impl FnMut(&'a str, Value) -> Option<()>,
     ) -> Option<()> {
         let text = std::str::from_utf8(bytes).ok()?;
-        let mut r = Reader { text, pos: 0 };
+        let mut r = Reader::new(text);
         r.skip_ws();
         if r.peek()? != b'{' {
             return None;
@@ -173,7 +207,7 @@ mod plain {
     pub(super) fn object(bytes: &[u8]) -> Option<Map<String, Value>> {
         // Validated once for the whole input: every string slice below is then valid UTF-8.
         let text = std::str::from_utf8(bytes).ok()?;
-        let mut r = Reader { text, pos: 0 };
+        let mut r = Reader::new(text);
         r.skip_ws();
         let Value::Object(m) = r.value(MAX_DEPTH)? else {
             return None;
@@ -182,20 +216,182 @@ mod plain {
         (r.pos == bytes.len()).then_some(m)
     }
 
+    pub(super) fn value(text: &str) -> Option<Value> {
+        let mut r = Reader::new(text);
+        let v = r.value(MAX_DEPTH)?;
+        r.skip_ws();
+        (r.pos == text.len()).then_some(v)
+    }
+
+    pub(super) fn scan(text: &str, limits: Limits) -> Option<Vec<Member>> {
+        let mut r = Reader::new(text);
+        r.skip_ws();
+        if r.peek()? != b'{' {
+            return None;
+        }
+        let mut members = Vec::new();
+        let mut names = Vec::new();
+        // Depth as `object` counts it: the top-level object is one level.
+        r.each_member(|r| {
+            let name = r.name()?;
+            r.eat(b':')?;
+            r.skip_ws();
+            let (start, ws) = (r.pos, r.ws);
+            let what = r.skip(MAX_DEPTH - 1, &mut names, limits)?;
+            members.push(Member {
+                name,
+                value: start..r.pos,
+                simple: r.ws == ws
+                    && matches!(what, Skipped::Short | Skipped::Array { flat: true }),
+            });
+            Some(())
+        })?;
+        r.skip_ws();
+        (r.pos == text.len()).then_some(members)
+    }
+
+    /// What [`Reader::skip`] passed over.
+    enum Skipped {
+        /// A string within the limit, an integer, `true`, `false` or `null`.
+        Short,
+        Long,
+        /// `flat`: at most the limit of items, all `Short`.
+        Array {
+            flat: bool,
+        },
+        Object,
+    }
+
+    /// Most members a nested object may have for [`Reader::skip`] (names are compared pairwise).
+    const MAX_SCANNED_MEMBERS: usize = 64;
+
     struct Reader<'a> {
         text: &'a str,
         pos: usize,
+        /// Whitespace runs skipped so far (a value read without any is written as it is).
+        ws: usize,
     }
 
     impl<'a> Reader<'a> {
+        fn new(text: &'a str) -> Self {
+            Self {
+                text,
+                pos: 0,
+                ws: 0,
+            }
+        }
+
         fn peek(&self) -> Option<u8> {
             self.text.as_bytes().get(self.pos).copied()
         }
 
         fn skip_ws(&mut self) {
+            let start = self.pos;
             while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
                 self.pos += 1;
             }
+            self.ws += usize::from(self.pos != start);
+        }
+
+        /// Calls `f` for each member of the object at the cursor (on `{`), with the cursor
+        /// before the member's name; `None` when it is not plain or `f` returns `None`.
+        fn each_member(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+            self.pos += 1;
+            self.skip_ws();
+            if self.peek()? == b'}' {
+                self.pos += 1;
+                return Some(());
+            }
+            loop {
+                f(self)?;
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b'}' => {
+                        self.pos += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        /// A member name's byte range (between the quotes).
+        fn name(&mut self) -> Option<std::ops::Range<usize>> {
+            self.skip_ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let start = self.pos + 1;
+            let name = self.string()?;
+            Some(start..start + name.len())
+        }
+
+        /// Passes over one value, checking it as [`Self::value`] would read it (nested objects'
+        /// names must differ: `names` holds those of the objects being read).
+        fn skip(
+            &mut self,
+            depth: usize,
+            names: &mut Vec<std::ops::Range<usize>>,
+            limits: Limits,
+        ) -> Option<Skipped> {
+            self.skip_ws();
+            Some(match self.peek()? {
+                b'{' => {
+                    let depth = depth.checked_sub(1)?;
+                    let base = names.len();
+                    self.each_member(|r| {
+                        let name = r.name()?;
+                        let text = r.text;
+                        if names.len() - base >= MAX_SCANNED_MEMBERS
+                            || names[base..]
+                                .iter()
+                                .any(|n| text[n.clone()] == text[name.clone()])
+                        {
+                            return None;
+                        }
+                        names.push(name);
+                        r.eat(b':')?;
+                        r.skip(depth, names, limits).map(drop)
+                    })?;
+                    names.truncate(base);
+                    Skipped::Object
+                }
+                b'[' => {
+                    let depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                    self.skip_ws();
+                    let (mut items, mut flat) = (0, true);
+                    if self.peek()? == b']' {
+                        self.pos += 1;
+                    } else {
+                        loop {
+                            flat &= matches!(self.skip(depth, names, limits)?, Skipped::Short);
+                            items += 1;
+                            self.skip_ws();
+                            match self.peek()? {
+                                b',' => self.pos += 1,
+                                b']' => {
+                                    self.pos += 1;
+                                    break;
+                                }
+                                _ => return None,
+                            }
+                        }
+                    }
+                    Skipped::Array {
+                        flat: flat && items <= limits.array_items,
+                    }
+                }
+                b'"' => match self.string()?.len() <= limits.string_bytes {
+                    true => Skipped::Short,
+                    false => Skipped::Long,
+                },
+                b't' => self.literal("true", Value::Null).map(|_| Skipped::Short)?,
+                b'f' => self.literal("false", Value::Null).map(|_| Skipped::Short)?,
+                b'n' => self.literal("null", Value::Null).map(|_| Skipped::Short)?,
+                _ => self.integer().map(|_| Skipped::Short)?,
+            })
         }
 
         fn eat(&mut self, b: u8) -> Option<()> {
@@ -306,31 +502,13 @@ mod plain {
             depth: usize,
             mut f: impl FnMut(&'a str, Value) -> Option<()>,
         ) -> Option<()> {
-            self.pos += 1;
-            self.skip_ws();
-            if self.peek()? == b'}' {
-                self.pos += 1;
-                return Some(());
-            }
-            loop {
-                self.skip_ws();
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                let name = self.string()?;
-                self.eat(b':')?;
-                let v = self.value(depth)?;
-                f(name, v)?;
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b'}' => {
-                        self.pos += 1;
-                        return Some(());
-                    }
-                    _ => return None,
-                }
-            }
+            self.each_member(|r| {
+                let name = r.name()?;
+                let name = &r.text[name];
+                r.eat(b':')?;
+                let v = r.value(depth)?;
+                f(name, v)
+            })
         }
     }
 }
@@ -396,6 +574,26 @@ mod tests {
     fn agrees(bytes: &[u8]) -> Result<(), TestCaseError> {
         if let Some(m) = plain::object(bytes) {
             prop_assert_eq!(parse_object_serde(bytes), Ok(m));
+        }
+        // What the scanner accepts, the plain reader reads, member by member.
+        let limits = Limits {
+            string_bytes: 2,
+            array_items: 2,
+        };
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        if let Some(members) = scan_object(text, limits) {
+            let m = plain::object(bytes);
+            prop_assert!(m.is_some(), "scanned but not plain: {}", text);
+            let m = m.unwrap_or_default();
+            prop_assert_eq!(members.len(), m.len());
+            for member in members {
+                let v = plain_value(&text[member.value.clone()]);
+                prop_assert_eq!(v.as_ref(), m.get(&text[member.name.clone()]));
+                if member.simple {
+                    let v = v.unwrap_or_default();
+                    prop_assert_eq!(&text[member.value], serde_json::to_string(&v).unwrap());
+                }
+            }
         }
         Ok(())
     }

@@ -43,6 +43,7 @@ pub mod http_context;
 mod json;
 mod keys;
 pub mod lifecycle;
+mod payload;
 pub mod record;
 pub mod redaction;
 pub mod sink;

@@ -10,7 +10,6 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub(crate) use crate::claims::Payload;
 pub use crate::claims::{ClaimNames, ClaimValues, NamesIter, ValuesIter};
 
 /// The schema identifier written in every record.
@@ -354,6 +353,7 @@ fn ser_opt_canonical<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S:
 /// written by serde_json itself, so its number formatting and escapes are used unchanged.
 mod write {
     use super::*;
+    use crate::claims::ClaimJson;
     use crate::errors::Step;
     use serde_json::Map;
 
@@ -390,8 +390,18 @@ mod write {
         }
         token(&r.token, out);
         out.extend_from_slice(b",\"claims\":{\"values\":{");
-        for (i, (k, v)) in r.claims.values.iter().enumerate() {
-            member(i, k, v, out);
+        for (i, (k, v)) in r.claims.values.json_iter().enumerate() {
+            match v {
+                ClaimJson::Text(text) => {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    string(k, out);
+                    out.push(b':');
+                    out.extend_from_slice(text.as_bytes());
+                }
+                ClaimJson::Value(v) => member(i, k, v, out),
+            }
         }
         out.extend_from_slice(b"},\"dropped\":");
         strings(r.claims.dropped.iter(), out);

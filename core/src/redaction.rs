@@ -6,9 +6,11 @@ use crate::claims;
 use crate::config::RedactionConfig;
 use crate::errors::ConfigError;
 use crate::fingerprint::Fingerprinter;
-use crate::record::{Canonical, ClaimsInfo, Payload};
+use crate::payload::{Claim, Payload};
+use crate::record::{Canonical, ClaimsInfo};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Claims kept verbatim by default.
 pub const DEFAULT_KEEP: [&str; 13] = [
@@ -112,17 +114,24 @@ impl Redactor {
     }
 
     /// The claims section of a record. Claims kept unchanged are shared with `payload`.
-    pub(crate) fn redact(&self, payload: &Payload) -> ClaimsInfo {
-        if payload.len() > MAX_CLAIMS || payload.keys().any(|k| k.len() > MAX_NAME_CHARS) {
+    pub(crate) fn redact(&self, payload: &Arc<Payload>) -> ClaimsInfo {
+        if payload.len() > MAX_CLAIMS || payload.names().any(|k| k.len() > MAX_NAME_CHARS) {
             return self.redact_capped(payload);
         }
         // The usual case: no cap applies and names stay distinct.
         let mut b = claims::Builder::new(payload);
-        for (pos, (name, v)) in payload.iter().enumerate() {
+        for (pos, name) in payload.names().enumerate() {
             match self.treatment(name) {
-                Treatment::Keep if !needs_cap(v, MAX_VALUE_DEPTH) => b.keep(pos),
                 Treatment::Drop => b.drop(pos),
-                _ => b.replace(pos, self.apply(name, v).unwrap_or_default()),
+                // Written as the payload has it: no value read.
+                Treatment::Keep if payload.simple_json(pos).is_some() => b.keep(pos),
+                t => {
+                    let claim = payload.claim_at(pos).unwrap_or(Claim::Str(""));
+                    match t == Treatment::Keep && !claim_needs_cap(&claim) {
+                        true => b.keep(pos),
+                        false => b.replace(pos, self.apply(name, claim).unwrap_or_default()),
+                    }
+                }
             }
         }
         let (values, dropped) = b.finish();
@@ -133,8 +142,9 @@ impl Redactor {
     fn redact_capped(&self, payload: &Payload) -> ClaimsInfo {
         let mut values = BTreeMap::new();
         let mut dropped = Vec::new();
-        for (name, v) in payload.iter() {
-            match self.apply(name, v) {
+        for (pos, name) in payload.names().enumerate() {
+            let claim = payload.claim_at(pos).unwrap_or(Claim::Str(""));
+            match self.apply(name, claim) {
                 Some(v) if values.len() < MAX_CLAIMS => {
                     values.insert(cap_str(name, MAX_NAME_CHARS), v);
                 }
@@ -155,18 +165,22 @@ impl Redactor {
     }
 
     /// One claim under the policy: `None` when dropped.
-    pub(crate) fn apply(&self, name: &str, v: &Value) -> Option<Value> {
+    pub(crate) fn apply(&self, name: &str, claim: Claim<'_>) -> Option<Value> {
         match self.treatment(name) {
-            Treatment::Keep => Some(cap_value(v, MAX_VALUE_DEPTH)),
+            Treatment::Keep => Some(match claim {
+                Claim::Str(s) => Value::String(cap_str(s, MAX_STRING_CHARS)),
+                Claim::Other(v) if needs_cap(&v, MAX_VALUE_DEPTH) => cap_value(&v, MAX_VALUE_DEPTH),
+                Claim::Other(v) => v.into_owned(),
+            }),
             Treatment::Mask => Some(Value::String(MASK.to_string())),
             Treatment::Drop => None,
             Treatment::Hash => {
                 // Strings are hashed as their UTF-8 bytes, so an operator can compute the digest
                 // of a known value (an email) and search for it; other values as canonical JSON.
-                let digest = match v {
-                    Value::String(s) => self.digest.fingerprint(s.as_bytes()),
-                    other => self.digest.fingerprint(
-                        serde_json::to_string(&Canonical(other))
+                let digest = match claim {
+                    Claim::Str(s) => self.digest.fingerprint(s.as_bytes()),
+                    Claim::Other(other) => self.digest.fingerprint(
+                        serde_json::to_string(&Canonical(&other))
                             .unwrap_or_default()
                             .as_bytes(),
                     ),
@@ -174,6 +188,13 @@ impl Redactor {
                 Some(Value::String(digest))
             }
         }
+    }
+}
+
+fn claim_needs_cap(claim: &Claim<'_>) -> bool {
+    match claim {
+        Claim::Str(s) => s.len() > MAX_STRING_CHARS,
+        Claim::Other(v) => needs_cap(v, MAX_VALUE_DEPTH),
     }
 }
 
@@ -252,10 +273,10 @@ fn cap_value(v: &Value, depth: usize) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::sync::Arc;
 
-    fn payload(v: Value) -> Payload {
-        Arc::new(v.as_object().cloned().unwrap())
+    /// `v` as the pipeline reads it from its JSON text (scanned when plain).
+    fn payload(v: Value) -> Arc<Payload> {
+        Arc::new(Payload::parse(v.to_string().as_bytes()).unwrap())
     }
 
     fn redactor(cfg: RedactionConfig) -> Redactor {
@@ -328,7 +349,7 @@ mod tests {
             keep,
             ..Default::default()
         })
-        .redact(&Arc::new(claims));
+        .redact(&Arc::new(Payload::from_map(claims)));
         assert_eq!(info.values.len(), MAX_CLAIMS);
         assert_eq!(info.values.get("c00").unwrap(), 0);
         let capped = format!("{}…", "n".repeat(MAX_NAME_CHARS));

@@ -12,12 +12,12 @@ use crate::crypto;
 use crate::errors::{ConfigError, FailureKind, Severity};
 use crate::fingerprint::Fingerprinter;
 use crate::header::{self, Header};
-use crate::json;
 use crate::keys::{self, VerificationKey};
 use crate::lifecycle::{LifecycleCheck, LifecycleVerdict, TokenIdentity};
+use crate::payload::{Claim, Payload};
 use crate::record::{
-    AuditRecord, AuthzInfo, Event, FailedCheck, Failure, Outcome, Payload, SCHEMA, TokenInfo,
-    VerifierInfo, new_record_id,
+    AuditRecord, AuthzInfo, Event, FailedCheck, Failure, Outcome, SCHEMA, TokenInfo, VerifierInfo,
+    new_record_id,
 };
 use crate::redaction::{Redactor, cap_str};
 use crate::sink::{AuditSink, SinkLosses};
@@ -82,7 +82,7 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct Verification {
     record: Arc<AuditRecord>,
-    claims: Option<Arc<Map<String, Value>>>,
+    claims: Option<Arc<Payload>>,
 }
 
 impl Verification {
@@ -92,7 +92,7 @@ impl Verification {
     }
     /// The full, verified claims (not redacted): only for an accepted token.
     pub fn claims(&self) -> Option<&Map<String, Value>> {
-        self.claims.as_deref()
+        self.claims.as_deref().map(Payload::map)
     }
     /// The audit record (also handed to the sinks).
     pub fn record(&self) -> &Arc<AuditRecord> {
@@ -167,7 +167,7 @@ struct Presented {
     size: usize,
     fingerprint: Option<String>,
     header: Option<Header>,
-    payload: Option<Payload>,
+    payload: Option<Arc<Payload>>,
 }
 
 /// One failed check.
@@ -402,7 +402,11 @@ impl Verifier {
         }
         p.fingerprint = Some(inner.fingerprinter.fingerprint(token));
 
-        let segments = token.iter().filter(|&&b| b == b'.').count() + 1;
+        // The first and last dots, and how many lie between them (memchr: SIMD, not byte by byte).
+        let mut dots = memchr::memchr_iter(b'.', token);
+        let (first, last) = (dots.next(), dots.next_back());
+        let segments =
+            1 + usize::from(first.is_some()) + usize::from(last.is_some()) + dots.count();
         if segments == 5 {
             return Front::Rejected(
                 p,
@@ -421,10 +425,8 @@ impl Verifier {
                 ),
             );
         }
-        // Exactly two dots: the header ends at the first, the signature starts after the last
-        // (found from both ends, so the payload is not scanned byte by byte again).
-        let first = token.iter().position(|&b| b == b'.').unwrap_or(0);
-        let last = token.iter().rposition(|&b| b == b'.').unwrap_or(0);
+        // Exactly two dots: the header ends at the first, the signature starts after the last.
+        let (first, last) = (first.unwrap_or(0), last.unwrap_or(0));
         let (h64, p64, s64) = (
             token.get(..first).unwrap_or(b""),
             token.get(first + 1..last).unwrap_or(b""),
@@ -455,7 +457,7 @@ impl Verifier {
         };
         p.header = Some(header);
         let payload = with_decoded(p64, |bytes| {
-            json::parse_object(bytes).map_err(|e| format!("payload {e}"))
+            Payload::parse(bytes).map_err(|e| format!("payload {e}"))
         })
         .unwrap_or_else(|| Err("payload is not base64url".to_string()));
         match payload {
@@ -650,7 +652,7 @@ impl Verifier {
             return self.emit(record, None);
         }
         let empty = Payload::default();
-        let payload = p.payload.as_ref().unwrap_or(&empty);
+        let payload = p.payload.as_deref().unwrap_or(&empty);
         let no_header = Header::default();
         let header = p.header.as_ref().unwrap_or(&no_header);
         let now = self.now_ms().div_euclid(1000);
@@ -673,7 +675,7 @@ impl Verifier {
     }
 
     /// Steps 5 and 6: every failure is collected (the first is the kind, the rest `also`).
-    fn claim_checks(&self, header: &Header, claims: &Map<String, Value>, now: i64) -> Vec<Check> {
+    fn claim_checks(&self, header: &Header, claims: &Payload, now: i64) -> Vec<Check> {
         use FailureKind::*;
         let inner = &*self.inner;
         let leeway = inner.leeway;
@@ -686,7 +688,7 @@ impl Verifier {
             let Some(t) = v.as_f64() else {
                 out.push(Check::new(
                     InvalidClaim,
-                    format!("{name} is {}, not a NumericDate", json::type_name(v)),
+                    format!("{name} is {}, not a NumericDate", v.type_name()),
                 ));
                 continue;
             };
@@ -717,23 +719,27 @@ impl Verifier {
                 out.push(Check::new(MissingClaim, "iss is required"));
                 missing_reported.push("iss");
             }
-            (Some(Value::String(iss)), Some(list)) if !list.iter().any(|i| i == iss) => {
+            (Some(Claim::Str(iss)), Some(list)) if !list.iter().any(|i| i == iss) => {
                 out.push(Check::new(
                     IssuerMismatch,
                     format!("iss is not one of the {} configured issuer(s)", list.len()),
                 ));
             }
-            (Some(Value::String(_)), _) | (_, None) => {}
+            (Some(Claim::Str(_)), _) | (_, None) => {}
             (Some(v), _) => out.push(Check::new(
                 InvalidClaim,
-                format!("iss is {}, not a string", json::type_name(v)),
+                format!("iss is {}, not a string", v.type_name()),
             )),
         }
-        // The aud values (all strings), or the whole claim when it is not of that form.
-        let aud: Option<Result<&[Value], &Value>> = claims.get("aud").map(|v| match v {
-            Value::String(_) => Ok(std::slice::from_ref(v)),
-            Value::Array(items) if items.iter().all(Value::is_string) => Ok(items.as_slice()),
-            other => Err(other),
+        // The aud values (all strings), or the type of the claim when it is not of that form.
+        let aud_claim = claims.get("aud");
+        let aud: Option<Result<Vec<&str>, &str>> = aud_claim.as_ref().map(|c| match c {
+            Claim::Str(s) => Ok(vec![*s]),
+            Claim::Other(v) => match &**v {
+                Value::Array(items) => items.iter().map(Value::as_str).collect::<Option<_>>(),
+                _ => None,
+            }
+            .ok_or(c.type_name()),
         });
         match (aud, &inner.audiences) {
             (None, Some(_)) => {
@@ -741,17 +747,12 @@ impl Verifier {
                 missing_reported.push("aud");
             }
             (_, None) => {}
-            (Some(Err(v)), _) => out.push(Check::new(
+            (Some(Err(type_name)), _) => out.push(Check::new(
                 InvalidClaim,
-                format!(
-                    "aud is {}, not a string or array of strings",
-                    json::type_name(v)
-                ),
+                format!("aud is {type_name}, not a string or array of strings"),
             )),
             (Some(Ok(values)), Some(list))
-                if !values
-                    .iter()
-                    .any(|a| list.iter().any(|l| a.as_str() == Some(l))) =>
+                if !values.iter().any(|a| list.iter().any(|l| a == l)) =>
             {
                 out.push(Check::new(
                     AudienceMismatch,
@@ -777,7 +778,7 @@ impl Verifier {
             }
         }
         for name in &inner.required {
-            if !claims.contains_key(name) && !missing_reported.contains(&name.as_str()) {
+            if !claims.contains(name) && !missing_reported.contains(&name.as_str()) {
                 out.push(Check::new(
                     MissingClaim,
                     format!("{} is required", cap_str(name, 64)),
@@ -785,10 +786,10 @@ impl Verifier {
             }
         }
         for name in ["sub", "jti"] {
-            if let Some(v) = claims.get(name).filter(|v| !v.is_string()) {
+            if let Some(v) = claims.get(name).filter(|v| v.as_str().is_none()) {
                 out.push(Check::new(
                     InvalidClaim,
-                    format!("{name} is {}, not a string", json::type_name(v)),
+                    format!("{name} is {}, not a string", v.type_name()),
                 ));
             }
         }
@@ -796,14 +797,14 @@ impl Verifier {
     }
 
     /// Step 7: revocation and replay, on `(iss, jti)`.
-    fn lifecycle_checks(&self, claims: &Map<String, Value>, now: i64) -> Option<Check> {
+    fn lifecycle_checks(&self, claims: &Payload, now: i64) -> Option<Check> {
         if self.inner.lifecycle.is_empty() {
             return None;
         }
         let id = TokenIdentity {
-            iss: claims.get("iss").and_then(Value::as_str),
-            jti: claims.get("jti").and_then(Value::as_str),
-            exp: claims.get("exp").and_then(Value::as_f64),
+            iss: claims.get("iss").and_then(|c| c.as_str()),
+            jti: claims.get("jti").and_then(|c| c.as_str()),
+            exp: claims.get("exp").and_then(|c| c.as_f64()),
             now,
         };
         self.inner
@@ -851,19 +852,13 @@ impl Verifier {
             trusted,
             ..TokenInfo::default()
         };
-        // The redacted values of the registered claims, from `claims` in one pass; a claim the
-        // cap left out there is redacted on its own.
-        for (name, v) in &claims.values {
-            if let Some(slot) = token.registered_mut(name) {
-                *slot = Some(v.clone());
-            }
-        }
+        // The registered claims, redacted as in `claims`.
         if let Some(payload) = &p.payload {
             for name in TokenInfo::REGISTERED {
-                if let Some(slot) = token.registered_mut(name).filter(|s| s.is_none()) {
+                if let Some(slot) = token.registered_mut(name) {
                     *slot = payload
                         .get(name)
-                        .and_then(|v| inner.redactor.apply(name, v));
+                        .and_then(|c| inner.redactor.apply(name, c));
                 }
             }
         }
@@ -907,7 +902,7 @@ impl Verifier {
         }
     }
 
-    fn emit(&self, record: AuditRecord, claims: Option<Arc<Map<String, Value>>>) -> Verification {
+    fn emit(&self, record: AuditRecord, claims: Option<Arc<Payload>>) -> Verification {
         let inner = &*self.inner;
         let mut record = Arc::new(record);
         let mut claims = claims;
