@@ -8,7 +8,7 @@ use crate::keys::KeyMaterial;
 #[cfg(not(target_arch = "wasm32"))]
 mod backend {
     use super::*;
-    use aws_lc_rs::{hmac, signature};
+    use aws_lc_rs::{digest, hmac, signature};
 
     /// A key ready to verify one algorithm.
     pub(crate) enum PreparedKey {
@@ -49,14 +49,23 @@ mod backend {
 
     pub(crate) fn verify(
         key: &PreparedKey,
-        _alg: Algorithm,
+        alg: Algorithm,
         message: &[u8],
+        message_sha256: Option<&[u8; 32]>,
         signature: &[u8],
     ) -> bool {
-        match key {
-            PreparedKey::Hmac(k) => hmac::verify(k, message, signature).is_ok(),
-            PreparedKey::Public(k) => k.verify_sig(message, signature).is_ok(),
+        match (key, message_sha256.filter(|_| takes_sha256(alg))) {
+            (PreparedKey::Hmac(k), _) => hmac::verify(k, message, signature).is_ok(),
+            (PreparedKey::Public(k), Some(sha256)) => {
+                digest::Digest::import_less_safe(sha256, &digest::SHA256)
+                    .is_ok_and(|d| k.verify_digest_sig(&d, signature).is_ok())
+            }
+            (PreparedKey::Public(k), None) => k.verify_sig(message, signature).is_ok(),
         }
+    }
+
+    pub(crate) fn takes_sha256(alg: Algorithm) -> bool {
+        matches!(alg, Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256)
     }
 }
 
@@ -99,16 +108,22 @@ mod backend {
         Ok(PreparedKey::Hmac(Box::new(key)))
     }
 
+    /// `message_sha256` is never given here ([`takes_sha256`] is `false`).
     pub(crate) fn verify(
         key: &PreparedKey,
         alg: Algorithm,
         message: &[u8],
+        _message_sha256: Option<&[u8; 32]>,
         signature: &[u8],
     ) -> bool {
         match key {
             PreparedKey::Hmac(key) => hmac_verify(key, message, signature),
             PreparedKey::Public(k) => public::verify(k, alg, message, signature),
         }
+    }
+
+    pub(crate) fn takes_sha256(_: Algorithm) -> bool {
+        false
     }
 
     /// RS*/PS*/ES*/EdDSA inside the module: RustCrypto through jsonwebtoken.
@@ -203,6 +218,9 @@ mod backend {
     }
 }
 
+/// `true` when the signature check of `alg` can start from the SHA-256 of the signing input,
+/// computed in the same pass as the token's fingerprint (RS256, PS256, ES256 with aws-lc-rs).
+pub(crate) use backend::takes_sha256;
 pub(crate) use backend::{PreparedKey, prepare, verify};
 
 /// Bits in a big-endian RSA modulus.

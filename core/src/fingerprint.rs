@@ -51,18 +51,62 @@ impl Fingerprinter {
     /// assert_eq!(fp, "sha256:ungWv48Bz-pBQUDeXa4iIw");
     /// ```
     pub fn fingerprint(&self, data: &[u8]) -> String {
-        let (scheme, digest): (&str, [u8; 32]) = match &self.keyed {
+        match &self.keyed {
             Some(mac) => {
                 let mut mac = mac.clone();
                 mac.update(data);
-                (SCHEME_HMAC_SHA256, mac.finalize().into_bytes().into())
+                written(SCHEME_HMAC_SHA256, mac.finalize().into_bytes().into())
             }
-            None => (SCHEME_SHA256, Sha256::digest(data).into()),
-        };
-        let mut out = String::with_capacity(scheme.len() + 23);
-        out.push_str(scheme);
-        out.push(':');
-        URL_SAFE_NO_PAD.encode_string(&digest[..16], &mut out);
-        out
+            None => written(SCHEME_SHA256, Sha256::digest(data).into()),
+        }
+    }
+
+    /// The fingerprint of `data` and, when unkeyed, the SHA-256 of `data[..split]` from the same
+    /// pass over the bytes (a token's signing input: RS256, PS256 and ES256 check its SHA-256).
+    pub(crate) fn fingerprint_and_prefix_sha256(
+        &self,
+        data: &[u8],
+        split: usize,
+    ) -> (String, Option<[u8; 32]>) {
+        match (&self.keyed, data.split_at_checked(split)) {
+            (None, Some((prefix, rest))) => {
+                let mut sha = Sha256::new();
+                sha.update(prefix);
+                let prefix_sha256 = sha.clone().finalize().into();
+                sha.update(rest);
+                (
+                    written(SCHEME_SHA256, sha.finalize().into()),
+                    Some(prefix_sha256),
+                )
+            }
+            _ => (self.fingerprint(data), None),
+        }
+    }
+}
+
+/// `<scheme>:<base64url of the first 128 bits of digest>`.
+fn written(scheme: &str, digest: [u8; 32]) -> String {
+    let mut out = String::with_capacity(scheme.len() + 23);
+    out.push_str(scheme);
+    out.push(':');
+    URL_SAFE_NO_PAD.encode_string(&digest[..16], &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_gives_the_fingerprint_and_the_prefix_digest() {
+        let data = b"header.payload.signature";
+        let unkeyed = Fingerprinter::new(None);
+        let (fp, prefix) = unkeyed.fingerprint_and_prefix_sha256(data, 14);
+        assert_eq!(fp, unkeyed.fingerprint(data));
+        assert_eq!(prefix, Some(Sha256::digest(b"header.payload").into()));
+        assert_eq!(unkeyed.fingerprint_and_prefix_sha256(data, 99).1, None);
+        let keyed = Fingerprinter::new(Some(b"fingerprint-key!"));
+        let (fp, prefix) = keyed.fingerprint_and_prefix_sha256(data, 14);
+        assert_eq!((fp, prefix), (keyed.fingerprint(data), None));
     }
 }

@@ -229,7 +229,8 @@ mod plain {
         if r.peek()? != b'{' {
             return None;
         }
-        let mut members = Vec::new();
+        // Room for a usual payload's members without growing.
+        let mut members = Vec::with_capacity(16);
         let mut names = Vec::new();
         // Depth as `object` counts it: the top-level object is one level.
         r.each_member(|r| {

@@ -184,6 +184,30 @@ impl Payload {
         self.get(name).map(Claim::into_cow)
     }
 
+    /// Claim `name` as a list of strings: `Ok` for a string or an array of strings, else
+    /// `Err` with its type name.
+    pub(crate) fn strings(&self, name: &str) -> Option<Result<Vec<&str>, &'static str>> {
+        if let Some(s) = &self.scanned {
+            let m = &s.members[s.position(name)?];
+            if let Some(items) = s.strings(m) {
+                return Some(Ok(items));
+            }
+            if let Claim::Str(one) = s.claim(m) {
+                return Some(Ok(vec![one]));
+            }
+        }
+        let v = self.map().get(name)?;
+        Some(match v {
+            Value::String(one) => Ok(vec![one.as_str()]),
+            Value::Array(items) => items
+                .iter()
+                .map(Value::as_str)
+                .collect::<Option<_>>()
+                .ok_or(json::type_name(v)),
+            other => Err(json::type_name(other)),
+        })
+    }
+
     pub(crate) fn contains(&self, name: &str) -> bool {
         match &self.scanned {
             Some(s) => s.position(name).is_some(),
@@ -235,11 +259,34 @@ impl Scanned {
 
     fn claim(&self, m: &Member) -> Claim<'_> {
         let text = &self.text[m.value.clone()];
-        match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if let Some(s) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
             // A scanned string has no escapes: its text is its value.
-            Some(s) => Claim::Str(s),
-            None => Claim::Other(Cow::Owned(self.value(m))),
+            return Claim::Str(s);
         }
+        // Non-negative integers (NumericDates) without the reader.
+        let value = match text.parse::<u64>() {
+            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
+            _ => self.value(m),
+        };
+        Claim::Other(Cow::Owned(value))
+    }
+
+    /// The items of a simple array whose items are all strings (`None` for anything else).
+    fn strings(&self, m: &Member) -> Option<Vec<&str>> {
+        let text = &self.text[m.value.clone()];
+        if !m.simple || !text.starts_with('[') {
+            return None;
+        }
+        if text == "[]" {
+            return Some(Vec::new());
+        }
+        // A simple array has no whitespace and its strings no quote: `","` separates items
+        // exactly, and an item holding a quote is not a string.
+        let items = text.strip_prefix("[\"")?.strip_suffix("\"]")?;
+        items
+            .split("\",\"")
+            .map(|s| (!s.contains('"')).then_some(s))
+            .collect()
     }
 
     fn value(&self, m: &Member) -> Value {
@@ -275,6 +322,20 @@ mod tests {
         assert_eq!(p.simple_json(0), Some(r#"["a","b"]"#));
         assert_eq!(p.simple_json(2), None, "objects are written from the map");
         assert!(p.contains("o") && !p.contains("x"));
+        assert_eq!(p.strings("aud"), Some(Ok(vec!["a", "b"])));
+        assert_eq!(p.strings("sub"), Some(Ok(vec!["u1"])));
+        assert_eq!(p.strings("exp"), Some(Err("a number")));
+        assert_eq!(p.strings("x"), None);
+        // Scanned, and parsed (the escape sends it to serde_json).
+        let lists = r#"{"a":[],"b":["x,y",""],"c":[1,"z"],"d":[ "s" ]"#;
+        for text in [format!("{lists}}}"), format!(r#"{lists},"e":"\"q"}}"#)] {
+            let p = Payload::parse(text.as_bytes()).unwrap();
+            assert_eq!(p.scanned.is_some(), !text.contains('\\'));
+            assert_eq!(p.strings("a"), Some(Ok(vec![])));
+            assert_eq!(p.strings("b"), Some(Ok(vec!["x,y", ""])));
+            assert_eq!(p.strings("c"), Some(Err("an array")));
+            assert_eq!(p.strings("d"), Some(Ok(vec!["s"])));
+        }
         assert_eq!(
             Value::Object(p.map().clone()),
             serde_json::from_slice::<Value>(text).unwrap()
@@ -304,7 +365,7 @@ mod tests {
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
             (-1e6f64..1e6).prop_map(Value::from),
-            "[a-z\"é]{0,300}".prop_map(Value::String),
+            "[a-z\",é]{0,300}".prop_map(Value::String),
         ];
         leaf.prop_recursive(3, 40, 40, |inner| {
             prop_oneof![
@@ -338,6 +399,16 @@ mod tests {
                 prop_assert_eq!(by_name.as_deref(), Some(v));
                 prop_assert_eq!(at_pos.as_deref(), Some(v));
                 prop_assert_eq!(p.value_at(pos), v);
+                let strings = match v {
+                    Value::String(s) => Ok(vec![s.as_str()]),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(Value::as_str)
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or("an array"),
+                    other => Err(json::type_name(other)),
+                };
+                prop_assert_eq!(p.strings(name), Some(strings));
                 if let Some(raw) = p.simple_json(pos) {
                     prop_assert_eq!(raw, serde_json::to_string(v).unwrap());
                 }
