@@ -251,6 +251,29 @@ mod plain {
         (r.pos == text.len()).then_some(members)
     }
 
+    /// The position of the first `"`, `\\` or control character in `bytes`, eight bytes at a
+    /// time (SWAR: a flag in the high bit of each byte that matches; the lowest flag is exact).
+    pub(super) fn string_end(bytes: &[u8]) -> Option<usize> {
+        const ONES: u64 = u64::from_le_bytes([1; 8]);
+        const HIGH: u64 = ONES * 0x80;
+        let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
+        let mut chunks = bytes.chunks_exact(8);
+        for (i, chunk) in chunks.by_ref().enumerate() {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            let (quote, backslash) = (x ^ (ONES * 0x22), x ^ (ONES * 0x5c));
+            let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+            let found = (zero(quote) | zero(backslash) | (x.wrapping_sub(ONES * 0x20) & !x)) & HIGH;
+            if found != 0 {
+                return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
+            }
+        }
+        let rest = chunks.remainder();
+        let done = bytes.len() - rest.len();
+        rest.iter().position(|&b| special(b)).map(|p| done + p)
+    }
+
     /// What [`Reader::skip`] passed over.
     enum Skipped {
         /// A string within the limit, an integer, `true`, `false` or `null`.
@@ -424,10 +447,7 @@ mod plain {
         /// The content of a string without escapes or control characters; the cursor is on `"`.
         fn string(&mut self) -> Option<&'a str> {
             let start = self.pos + 1;
-            let len = self.text.as_bytes()[start..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-            let end = start + len;
+            let end = start + string_end(self.text.as_bytes().get(start..)?)?;
             let text = self.text;
             (text.as_bytes()[end] == b'"').then(|| {
                 self.pos = end + 1;
@@ -616,6 +636,21 @@ mod tests {
             let text = serde_json::to_string(&members).unwrap();
             agrees(text.as_bytes())?;
             agrees(text.replace(',', " , ").as_bytes())?;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn string_end_finds_the_first_special_byte(
+            bytes in proptest::collection::vec(prop_oneof![
+                8 => 0x20u8..=0xff,
+                1 => Just(b'"'),
+                1 => Just(b'\\'),
+                1 => 0u8..0x20,
+            ], 0..40),
+        ) {
+            let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(plain::string_end(&bytes), naive);
         }
     }
 

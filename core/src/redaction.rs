@@ -106,7 +106,7 @@ impl Redactor {
             true => None,
             false => self.overrides.get(name).copied(),
         };
-        overridden.unwrap_or(if DEFAULT_KEEP.contains(&name) {
+        overridden.unwrap_or(if kept_by_default(name) {
             Treatment::Keep
         } else {
             Treatment::Drop
@@ -198,6 +198,27 @@ fn claim_needs_cap(claim: &Claim<'_>) -> bool {
     }
 }
 
+/// `DEFAULT_KEEP.contains(&name)`, as a `match` (compiled to a few integer compares, not a
+/// string comparison per listed name; a test checks the two agree).
+fn kept_by_default(name: &str) -> bool {
+    matches!(
+        name,
+        "iss"
+            | "sub"
+            | "aud"
+            | "exp"
+            | "nbf"
+            | "iat"
+            | "jti"
+            | "azp"
+            | "client_id"
+            | "scope"
+            | "scp"
+            | "roles"
+            | "groups"
+    )
+}
+
 /// `true` when [`cap_value`] would change `v` (objects with unsorted keys included: it rebuilds
 /// them sorted).
 fn needs_cap(v: &Value, depth: usize) -> bool {
@@ -281,6 +302,19 @@ mod tests {
 
     fn redactor(cfg: RedactionConfig) -> Redactor {
         Redactor::new(&cfg, Fingerprinter::new(Some(b"fingerprint-key"))).unwrap()
+    }
+
+    #[test]
+    fn kept_by_default_is_default_keep() {
+        for name in DEFAULT_KEEP {
+            assert!(kept_by_default(name), "{name}");
+            assert!(!kept_by_default(&name[1..]) && !kept_by_default(&format!("{name}x")));
+        }
+        assert_eq!(
+            DEFAULT_KEEP.len(),
+            DEFAULT_KEEP.iter().filter(|n| kept_by_default(n)).count()
+        );
+        assert!(!kept_by_default("email") && !kept_by_default(""));
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl PendingSignature {
         self.parsed
             .candidates
             .iter()
-            .filter_map(|&i| keys[i].public_jwk.as_ref())
+            .filter_map(|i| keys[i].public_jwk.as_ref())
             .collect()
     }
     /// Resumes the pipeline with the host's verdict and returns the finished verification.
@@ -199,11 +199,45 @@ impl Check {
 struct Parsed {
     presented: Presented,
     alg: Algorithm,
-    candidates: Vec<usize>,
+    candidates: Candidates,
     signing_input_len: usize,
     /// When the fingerprint pass computed it (see [`crypto::takes_sha256`]).
     signing_input_sha256: Option<[u8; 32]>,
     signature: Vec<u8>,
+}
+
+/// The configured keys a token may be verified with: at most [`MAX_CANDIDATE_KEYS`] indices,
+/// kept inline (no allocation per token).
+struct Candidates {
+    keys: [usize; MAX_CANDIDATE_KEYS],
+    len: usize,
+}
+
+impl Candidates {
+    /// The first [`MAX_CANDIDATE_KEYS`] of `keys`.
+    fn new(keys: impl Iterator<Item = usize>) -> Self {
+        let mut c = Self {
+            keys: [0; MAX_CANDIDATE_KEYS],
+            len: 0,
+        };
+        for (slot, key) in c.keys.iter_mut().zip(keys) {
+            *slot = key;
+            c.len += 1;
+        }
+        c
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.keys[..self.len].iter().copied()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 enum Front {
@@ -496,7 +530,7 @@ impl Verifier {
     }
 
     /// Step 3: the header decides nothing by itself; it only selects among configured keys.
-    fn header_policy(&self, h: &Header) -> Result<(Algorithm, Vec<usize>), Check> {
+    fn header_policy(&self, h: &Header) -> Result<(Algorithm, Candidates), Check> {
         use FailureKind::*;
         let inner = &*self.inner;
         let alg_name = match &h.alg {
@@ -580,10 +614,10 @@ impl Verifier {
         let Some(first) = inner.keys.iter().position(named) else {
             return Err(Check::new(UnknownKey, "no configured key has this kid"));
         };
-        let candidates: Vec<usize> = (first..inner.keys.len())
-            .filter(|&i| named(&inner.keys[i]) && inner.keys[i].serves(alg).is_some())
-            .take(MAX_CANDIDATE_KEYS)
-            .collect();
+        let candidates = Candidates::new(
+            (first..inner.keys.len())
+                .filter(|&i| named(&inner.keys[i]) && inner.keys[i].serves(alg).is_some()),
+        );
         if candidates.is_empty() {
             let fam = inner.keys[first].family;
             if kid.is_some() && inner.keys[first].kid.is_some() && fam != alg.family() {
@@ -622,7 +656,7 @@ impl Verifier {
         parsed
             .candidates
             .iter()
-            .any(|&i| match keys[i].serves(parsed.alg) {
+            .any(|i| match keys[i].serves(parsed.alg) {
                 Some(k) => crypto::verify(
                     k,
                     parsed.alg,
