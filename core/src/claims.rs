@@ -1,7 +1,8 @@
 //! The claims section of a record, sharing the verified payload: a claim kept as it is is not
-//! copied into the record, it is a position in the parsed payload (which the record holds by
-//! `Arc`, as does the [`Verification`](crate::Verification) that hands the claims to the caller).
-//! Only what redaction changes (hashed, masked or size-capped values, capped names) is owned.
+//! copied into the record, it is a position in the payload (which the record holds by `Arc`, as
+//! does the [`Verification`](crate::Verification) that hands the claims to the caller); the
+//! record's JSON writes it from the payload's text when it can (see `payload.rs`). Only what
+//! redaction changes (hashed, masked or size-capped values, capped names) is owned.
 
 use crate::payload::Payload;
 use crate::record::Canonical;

@@ -92,7 +92,8 @@ impl Verification {
     pub fn is_accepted(&self) -> bool {
         self.record.is_accepted()
     }
-    /// The full, verified claims (not redacted): only for an accepted token.
+    /// The full, verified claims (not redacted): only for an accepted token. The map is built
+    /// from the payload on the first call (verifying and auditing do not need it), then kept.
     pub fn claims(&self) -> Option<&Map<String, Value>> {
         self.claims.as_deref().map(Payload::map)
     }
