@@ -295,7 +295,7 @@ impl fmt::Debug for ClaimNames {
 }
 
 impl Serialize for ClaimValues {
-    /// A JSON object in name order, nested objects with sorted keys (see [`Canonical`]).
+    /// A JSON object in name order, nested objects with sorted keys (as the record JSON writes them).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut out = s.serialize_map(Some(self.len()))?;
