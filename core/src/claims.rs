@@ -4,7 +4,7 @@
 //! record's JSON writes it from the payload's text when it can (see `payload.rs`). Only what
 //! redaction changes (hashed, masked or size-capped values, capped names) is owned.
 
-use crate::payload::Payload;
+use crate::payload::{Cursor, Payload};
 use crate::record::Canonical;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -63,6 +63,7 @@ enum NameSlot {
 #[derive(Clone)]
 pub struct ValuesIter<'a> {
     source: &'a Payload,
+    cursor: Cursor<'a>,
     slots: std::slice::Iter<'a, ValueSlot>,
 }
 
@@ -72,7 +73,7 @@ impl<'a> Iterator for ValuesIter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let source = self.source;
         Some(match self.slots.next()? {
-            ValueSlot::Shared(pos) => (source.name(*pos), source.value_at(*pos)),
+            ValueSlot::Shared(pos) => self.cursor.at(*pos),
             ValueSlot::Redacted(pos, v) => (source.name(*pos), v),
             ValueSlot::Owned(k, v) => (k.as_str(), v),
         })
@@ -114,6 +115,7 @@ impl ClaimValues {
     pub fn iter(&self) -> ValuesIter<'_> {
         ValuesIter {
             source: &self.source,
+            cursor: Cursor::new(&self.source),
             slots: self.slots.iter(),
         }
     }

@@ -273,10 +273,16 @@ impl Scanned {
             // A scanned string has no escapes: its text is its value.
             return Claim::Str(s);
         }
-        // Non-negative integers (NumericDates) without the reader.
-        let value = match text.parse::<u64>() {
-            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
-            _ => self.value(m),
+        // Non-negative integers (NumericDates) and literals without the reader.
+        let value = match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            _ => match text.parse::<u64>() {
+                Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Value::from(n),
+                // Scanned values are plain JSON, so this always reads; `null` rather than a panic.
+                _ => json::plain_value(text).unwrap_or(Value::Null),
+            },
         };
         Claim::Other(Cow::Owned(value))
     }
@@ -309,8 +315,42 @@ impl Scanned {
     }
 
     fn value(&self, m: &Member) -> Value {
-        // Scanned values are plain JSON, so this always reads; `null` rather than a panic.
-        json::plain_value(&self.text[m.value.clone()]).unwrap_or(Value::Null)
+        self.claim(m).into_cow().into_owned()
+    }
+}
+
+/// Walks the payload's map to members at increasing positions, in one pass over it (a smaller
+/// position restarts the walk): how a record's kept claims are read as values.
+#[derive(Clone)]
+pub(crate) struct Cursor<'a> {
+    payload: &'a Payload,
+    /// Started (and the map built) on the first [`Cursor::at`].
+    entries: Option<serde_json::map::Iter<'a>>,
+    next: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(payload: &'a Payload) -> Self {
+        Self {
+            payload,
+            entries: None,
+            next: 0,
+        }
+    }
+
+    /// The member at `pos` (an empty name and `null` if there is none, rather than a panic).
+    pub(crate) fn at(&mut self, pos: usize) -> (&'a str, &'a Value) {
+        static NULL: Value = Value::Null;
+        let entries = match &mut self.entries {
+            Some(entries) if pos >= self.next => entries,
+            _ => {
+                self.next = 0;
+                self.entries.insert(self.payload.map().iter())
+            }
+        };
+        let item = entries.nth(pos - self.next);
+        self.next = pos + 1;
+        item.map_or(("", &NULL), |(k, v)| (k.as_str(), v))
     }
 }
 
@@ -441,6 +481,23 @@ mod tests {
             assert_eq!(registered_index(name), Some(i));
         }
         assert_eq!(registered_index("scope"), None);
+    }
+
+    #[test]
+    fn the_cursor_walks_forward_and_restarts() {
+        for scanned in [true, false] {
+            let v = json!({"a": 1, "b": "x", "c": [3]});
+            let p = match scanned {
+                true => Payload::parse(v.to_string().as_bytes()).unwrap(),
+                false => Payload::from_map(v.as_object().unwrap().clone()),
+            };
+            let mut c = Cursor::new(&p);
+            assert_eq!(c.at(1), ("b", &json!("x")));
+            assert_eq!(c.at(2), ("c", &json!([3])));
+            assert_eq!(c.at(0), ("a", &json!(1)));
+            assert_eq!(c.at(7), ("", &Value::Null));
+            assert_eq!(c.at(2).0, "c");
+        }
     }
 
     #[test]
