@@ -8,21 +8,51 @@ pub fn format_rfc3339_ms(unix_ms: i64) -> String {
 }
 
 /// Appends [`format_rfc3339_ms`]'s text to `out` (the record writer's hot path: no `format!`).
+/// The text up to the milliseconds is computed once per second and thread.
 pub(crate) fn write_rfc3339_ms(unix_ms: i64, out: &mut Vec<u8>) {
+    use std::cell::Cell;
+    thread_local! {
+        /// The last second written on this thread and its `YYYY-MM-DDTHH:MM:SS.` text.
+        static SECOND: Cell<(i64, [u8; 20])> = const { Cell::new((i64::MIN, [0; 20])) };
+    }
     let secs = unix_ms.div_euclid(1000);
     let ms = unix_ms.rem_euclid(1000);
+    let digit = |v: i64, div: i64| b'0' + ((v / div) % 10) as u8;
+    let prefix = SECOND.try_with(|cell| match cell.get() {
+        (cached, prefix) if cached == secs => Some(prefix),
+        _ => {
+            let prefix = second_prefix(secs)?;
+            cell.set((secs, prefix));
+            Some(prefix)
+        }
+    });
+    match prefix.unwrap_or_else(|_| second_prefix(secs)) {
+        Some(prefix) => {
+            out.extend_from_slice(&prefix);
+            out.extend_from_slice(&[digit(ms, 100), digit(ms, 10), digit(ms, 1), b'Z']);
+        }
+        None => {
+            // Outside four-digit years (never produced by the verifier's clock): the general form.
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400);
+            let (h, mi, s) = (sod / 3600, (sod % 3600) / 60, sod % 60);
+            let text = format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z");
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.` of unix second `secs`, if its year has four digits.
+fn second_prefix(secs: i64) -> Option<[u8; 20]> {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    let (h, mi, s) = (sod / 3600, (sod % 3600) / 60, sod % 60);
     if !(0..=9999).contains(&y) {
-        // Outside four-digit years (never produced by the verifier's clock): the general form.
-        let text = format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z");
-        out.extend_from_slice(text.as_bytes());
-        return;
+        return None;
     }
+    let (h, mi, s) = (sod / 3600, (sod % 3600) / 60, sod % 60);
     let digit = |v: i64, div: i64| b'0' + ((v / div) % 10) as u8;
-    out.extend_from_slice(&[
+    Some([
         digit(y, 1000),
         digit(y, 100),
         digit(y, 10),
@@ -43,11 +73,7 @@ pub(crate) fn write_rfc3339_ms(unix_ms: i64, out: &mut Vec<u8>) {
         digit(s, 10),
         digit(s, 1),
         b'.',
-        digit(ms, 100),
-        digit(ms, 10),
-        digit(ms, 1),
-        b'Z',
-    ]);
+    ])
 }
 
 /// Parses the format written by [`format_rfc3339_ms`] (and whole seconds, `Z` only).
@@ -145,9 +171,14 @@ mod tests {
             i64::MAX / 4,
             i64::MIN / 4,
         ];
+        // The same second again and again (the cached prefix), around second boundaries, and
+        // back and forth between seconds.
+        let repeats = [0, 999, 1000, 1, 1999, 2000, 999, -1, -1000, -1001, 0];
         for ms in samples
             .into_iter()
             .chain((0..2000).map(|i| i * 7_919_993_117))
+            .chain(repeats.map(|r| 1_700_000_000_000 + r))
+            .chain(repeats.map(|r| 253_402_300_800_000 + r))
         {
             assert_eq!(format_rfc3339_ms(ms), general(ms), "{ms}");
         }
