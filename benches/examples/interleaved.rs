@@ -226,7 +226,9 @@ fn sink_thread() -> Option<PathBuf> {
 /// CPU per record of `NonBlocking(JsonLinesSink(file))`, on the queueing thread and on the sink's
 /// background thread: rounds of `BATCH` fresh records (cloned from a verified one just before
 /// queueing, as `verify` builds them), each followed by a flush, alternating with the same loop
-/// without the sink. Prints the medians and the records per second one core could sustain.
+/// without the sink and with the loop that only encodes each record's JSON line (the part of the
+/// queueing thread's cost that is the writer's). Prints the medians and the records per second
+/// one core could sustain.
 fn sink_cpu(
     rounds: usize,
     sink: &NonBlocking<JsonLinesSink<std::fs::File>>,
@@ -239,24 +241,39 @@ fn sink_cpu(
         return;
     };
     let cpu = |task: &Path| cpu_us(task).expect("schedstat");
-    let mut own: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    /// What each round does with its records.
+    #[derive(PartialEq)]
+    enum Use {
+        Nothing,
+        Queue,
+        Encode,
+    }
+    let uses = [Use::Nothing, Use::Queue, Use::Encode];
+    let mut own: [Vec<f64>; 3] = Default::default();
     let mut background = Vec::new();
+    let mut line = Vec::new();
     for _ in 0..rounds {
-        for (queue, times) in own.iter_mut().enumerate() {
+        for (what, times) in uses.iter().zip(&mut own) {
             let (start, start_bg) = (cpu(me), cpu(&worker));
             for i in 0..u64::from(BATCH) {
                 let mut record = template.clone();
                 record.duration_us = i;
                 let record = Arc::new(record);
-                if queue == 1 {
-                    sink.record(&record).expect("queued");
-                } else {
-                    black_box(&record);
+                match what {
+                    Use::Nothing => {
+                        black_box(&record);
+                    }
+                    Use::Queue => sink.record(&record).expect("queued"),
+                    Use::Encode => {
+                        line.clear();
+                        record.write_json_line(&mut line);
+                        black_box(&line);
+                    }
                 }
             }
             sink.flush().expect("flush");
             times.push((cpu(me) - start) / f64::from(BATCH));
-            if queue == 1 {
+            if *what == Use::Queue {
                 background.push((cpu(&worker) - start_bg) / f64::from(BATCH));
             }
             between();
@@ -267,11 +284,14 @@ fn sink_cpu(
         t.sort_by(f64::total_cmp);
         t[t.len() / 2]
     };
-    let [alone, queued] = own.map(median);
+    let [alone, queued, encoded] = own.map(median);
     let (caller, background) = (queued - alone, median(background));
     println!(
-        "NonBlocking(JsonLinesSink(file)) CPU per fresh record: queueing thread {caller:.3} µs, \
-         sink thread {background:.3} µs, total {:.3} µs = {:.2} M records/s per core",
+        "NonBlocking(JsonLinesSink(file)) CPU per fresh record: queueing thread {caller:.3} µs \
+         (encoding its {} B line alone {:.3} µs), sink thread {background:.3} µs, total {:.3} µs \
+         = {:.2} M records/s per core",
+        line.len(),
+        encoded - alone,
         caller + background,
         1.0 / (caller + background)
     );
