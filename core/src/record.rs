@@ -593,20 +593,30 @@ mod write {
         t
     };
 
-    /// `n` in decimal (the bytes of serde_json's `itoa`).
+    /// `n` in decimal (the bytes of serde_json's `itoa`), four digits per step.
     fn uint(mut n: u64, out: &mut Vec<u8>) {
+        let pair = |buf: &mut [u8; 20], i: usize, d: u64| {
+            let d = d as usize * 2;
+            buf[i] = DIGIT_PAIRS[d];
+            buf[i + 1] = DIGIT_PAIRS[d + 1];
+        };
         let mut buf = [0u8; 20];
         let mut i = buf.len();
-        while n >= 100 {
-            let d = (n % 100) as usize * 2;
-            n /= 100;
+        while n >= 10_000 {
+            let r = n % 10_000;
+            n /= 10_000;
+            i -= 4;
+            pair(&mut buf, i, r / 100);
+            pair(&mut buf, i + 2, r % 100);
+        }
+        if n >= 100 {
             i -= 2;
-            buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+            pair(&mut buf, i, n % 100);
+            n /= 100;
         }
         if n >= 10 {
-            let d = n as usize * 2;
             i -= 2;
-            buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+            pair(&mut buf, i, n);
         } else {
             i -= 1;
             buf[i] = b'0' + n as u8;
@@ -865,7 +875,7 @@ mod tests {
 
     #[test]
     fn escape_detection_is_exact_at_every_position() {
-        for len in 1..=20 {
+        for len in 1..=40 {
             for pos in 0..len {
                 for byte in 0..=0x7fu8 {
                     let mut b = vec![b'a'; len];
@@ -928,7 +938,39 @@ mod tests {
         assert!(r.to_json().contains(r#""iss":{"a":{"c":2,"d":1},"b":1}"#));
     }
 
+    #[test]
+    fn integers_are_written_as_serde_writes_them() {
+        let mut numbers: Vec<Value> = Vec::new();
+        for p in 0..=19u32 {
+            let t = 10u64.pow(p);
+            for n in [t - 1, t, t + 1, t.saturating_mul(5)] {
+                numbers.push(json!(n));
+                numbers.push(json!(-(n.min(i64::MAX as u64) as i64)));
+            }
+        }
+        numbers.extend([json!(u64::MAX), json!(i64::MIN), json!(-0.0), json!(0.0)]);
+        let mut r = base();
+        r.token.iat = Some(Value::Array(numbers.clone()));
+        r.claims.values = [("n".to_string(), Value::Array(numbers))]
+            .into_iter()
+            .collect();
+        r.duration_us = u64::MAX;
+        r.token.size = 10_000;
+        assert_same_bytes(&r);
+    }
+
     proptest! {
+        #[test]
+        fn fast_writer_matches_serde_on_any_number(u in any::<u64>(), i in any::<i64>(), f in any::<f64>()) {
+            let mut r = base();
+            r.duration_us = u;
+            r.token.exp = Some(json!([u, i, f]));
+            r.claims.values = [("n".to_string(), json!({"u": u, "i": i, "f": f}))]
+                .into_iter()
+                .collect();
+            prop_assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
+        }
+
         #[test]
         fn fast_writer_matches_serde_on_any_string(s in any::<String>(), t in "[\\x00-\\x7f]{0,40}") {
             let mut r = base();
