@@ -240,7 +240,14 @@ fn sink_cpu(
         println!("(sink CPU per record: needs /proc/<task>/schedstat)");
         return;
     };
-    let cpu = |task: &Path| cpu_us(task).expect("schedstat");
+    let cpu = |task: &Path| {
+        // The kernel brings a running thread's count up to date only when it is switched out (or
+        // at a scheduler tick, every few ms): yield first, so this thread's count includes
+        // everything up to now. Without it, each round was charged for part of the work done
+        // before it (the previous round's `between`, such as truncating the file).
+        std::thread::yield_now();
+        cpu_us(task).expect("schedstat")
+    };
     /// What each round does with its records.
     #[derive(PartialEq)]
     enum Use {
