@@ -30,6 +30,18 @@ pub(crate) fn plain_members<'a>(
     plain::members(bytes, f)
 }
 
+/// The bytes of `word` (eight, little-endian) that a JSON string cannot hold unescaped (`"`,
+/// `\`, a control below 0x20), flagged in their high bit. Exact "has a byte equal to / less
+/// than" word tricks: a flag above the lowest may be spurious, the lowest is exact, and there is
+/// one whenever such a byte is there.
+#[inline]
+pub(crate) fn escape_bytes(word: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let (quote, backslash) = (word ^ (ONES * 0x22), word ^ (ONES * 0x5c));
+    (zero(quote) | zero(backslash) | (word.wrapping_sub(ONES * 0x20) & !word)) & (ONES * 0x80)
+}
+
 /// A top-level member found by [`scan_object`]: the byte ranges of its name (between the quotes,
 /// which hold no escape) and of its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,20 +263,15 @@ mod plain {
         (r.pos == text.len()).then_some(members)
     }
 
-    /// The position of the first `"`, `\\` or control character in `bytes`, eight bytes at a
-    /// time (SWAR: a flag in the high bit of each byte that matches; the lowest flag is exact).
+    /// The position of the first `"`, `\` or control character in `bytes`, eight bytes at a
+    /// time ([`super::escape_bytes`]).
     pub(super) fn string_end(bytes: &[u8]) -> Option<usize> {
-        const ONES: u64 = u64::from_le_bytes([1; 8]);
-        const HIGH: u64 = ONES * 0x80;
         let special = |b: u8| b == b'"' || b == b'\\' || b < 0x20;
         let mut chunks = bytes.chunks_exact(8);
         for (i, chunk) in chunks.by_ref().enumerate() {
             let mut word = [0; 8];
             word.copy_from_slice(chunk);
-            let x = u64::from_le_bytes(word);
-            let (quote, backslash) = (x ^ (ONES * 0x22), x ^ (ONES * 0x5c));
-            let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-            let found = (zero(quote) | zero(backslash) | (x.wrapping_sub(ONES * 0x20) & !x)) & HIGH;
+            let found = super::escape_bytes(u64::from_le_bytes(word));
             if found != 0 {
                 return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
             }

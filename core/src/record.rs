@@ -541,13 +541,7 @@ mod write {
     #[inline]
     pub(super) fn needs_escape(b: &[u8]) -> bool {
         const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let word = |w: u64| {
-            let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-            let q = w ^ (ONES * u64::from(b'"'));
-            let bs = w ^ (ONES * u64::from(b'\\'));
-            (below_space | (q.wrapping_sub(ONES) & !q) | (bs.wrapping_sub(ONES) & !bs)) & HIGH
-        };
+        let word = crate::json::escape_bytes;
         #[inline(always)]
         fn block(c: &[u8]) -> bool {
             let c: [u8; 16] = c.try_into().unwrap_or_default();
